@@ -1,0 +1,120 @@
+"""agora: teams of LLM agents with typed messages and a decentralized task network.
+
+Example:
+    >>> from agora import Agent, Team
+    >>> from agora.testing import ScriptedModel
+    >>> solo = Agent("solo", ScriptedModel(['{"action": "answer", "answer": "4"}']))
+    >>> Team([solo]).run_sync("What is 2 + 2?").answer
+    '4'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from agora._version import __version__
+from agora.agents import Agent, Decided, Tool
+from agora.errors import (
+    AgoraError,
+    BudgetExceeded,
+    ConfigError,
+    DeliveryError,
+    MissingDependencyError,
+    ModelError,
+    ModelOutputError,
+    ModelTransientError,
+    ModelUnavailableError,
+    ProtocolError,
+    RunError,
+    ToolError,
+    UserError,
+)
+from agora.models import (
+    CircuitBreaker,
+    FunctionModel,
+    Message,
+    Model,
+    ModelResponse,
+    ModelSettings,
+    RetryPolicy,
+    ScriptedModel,
+    Usage,
+    model_from_spec,
+)
+from agora.protocols import (
+    Alert,
+    Answer,
+    Conversation,
+    Critique,
+    Envelope,
+    Forward,
+    KnowledgeClaim,
+    Split,
+    SplitPart,
+    Task,
+    parse_envelope,
+)
+from agora.runtime import Budget, Result, Team, events
+
+if TYPE_CHECKING:
+    from agora.models.llamacpp import LlamaCppModel
+    from agora.models.openai import OpenAIModel
+
+__all__ = [
+    "__version__",
+    # agents and teams
+    "Agent",
+    "Budget",
+    "Decided",
+    "Result",
+    "Team",
+    "Tool",
+    "events",
+    # models
+    "CircuitBreaker",
+    "FunctionModel",
+    "LlamaCppModel",
+    "Message",
+    "Model",
+    "ModelResponse",
+    "ModelSettings",
+    "OpenAIModel",
+    "RetryPolicy",
+    "ScriptedModel",
+    "Usage",
+    "model_from_spec",
+    # protocols
+    "Alert",
+    "Answer",
+    "Conversation",
+    "Critique",
+    "Envelope",
+    "Forward",
+    "KnowledgeClaim",
+    "Split",
+    "SplitPart",
+    "Task",
+    "parse_envelope",
+    # errors
+    "AgoraError",
+    "BudgetExceeded",
+    "ConfigError",
+    "DeliveryError",
+    "MissingDependencyError",
+    "ModelError",
+    "ModelOutputError",
+    "ModelTransientError",
+    "ModelUnavailableError",
+    "ProtocolError",
+    "RunError",
+    "ToolError",
+    "UserError",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("LlamaCppModel", "OpenAIModel"):
+        from agora import models
+
+        return getattr(models, name)
+    raise AttributeError(f"module 'agora' has no attribute {name!r}")

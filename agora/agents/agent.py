@@ -1,0 +1,202 @@
+"""`Agent`: a name, a model, an expertise, tools, and the typed decision it makes about a task."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agora.agents.decision import (
+    AnswerDecision,
+    Decision,
+    DecisionOptions,
+    ForwardDecision,
+    SplitDecision,
+    SplitPartDecision,
+    ToolDecision,
+    decision_type,
+    to_decision,
+)
+from agora.agents.prompts import decision_messages, synthesis_messages, system_prompt
+from agora.agents.tools import Tool, as_tool
+from agora.errors import ConfigError, ModelOutputError, ToolError
+from agora.models.base import Message, Model, ModelSettings, Usage
+from agora.models.spec import DEFAULT_SPEC, model_from_spec
+from agora.protocols.conversation import USER
+
+__all__ = ["Agent", "Decided"]
+
+_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+@dataclass(slots=True)
+class Decided:
+    """The outcome of `Agent.decide`: the final decision and what it cost.
+
+    Attributes:
+        decision: answer, forward or split (tool calls are resolved before this returns).
+        usage: model usage summed over every call made while deciding.
+        tool_calls: ``(call, result)`` pairs, in order.
+    """
+
+    decision: AnswerDecision | ForwardDecision | SplitDecision
+    usage: Usage = field(default_factory=Usage)
+    tool_calls: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Agent:
+    """An agent: it holds tasks and decides, with its own model, what to do with each.
+
+    Args:
+        name: unique within a team; letters, digits, ``_``, ``-``, ``.``.
+        model: a `Model` or a model spec (default ``"local"``, the embedded GGUF model).
+        expertise: what the agent is good at; neighbours see it when routing.
+        tools: functions (or `Tool` objects) the agent may call while deciding.
+        instructions: extra system-prompt text.
+        max_answer_chars: bound on answer length (keeps small models from rambling).
+        max_tool_calls: tool calls allowed per decision before the agent must answer.
+        settings: sampling settings for this agent's calls.
+
+    Example:
+        >>> from agora.testing import ScriptedModel
+        >>> agent = Agent("geo", ScriptedModel(['{"action": "answer", "answer": "Paris"}']),
+        ...               expertise="geography")
+        >>> agent.decide_sync("Capital of France?").decision.answer
+        'Paris'
+    """
+
+    def __init__(
+        self,
+        name: str,
+        model: Model | str = DEFAULT_SPEC,
+        expertise: str = "",
+        *,
+        tools: Iterable[Tool | Callable[..., Any]] = (),
+        instructions: str = "",
+        max_answer_chars: int = 1000,
+        max_tool_calls: int = 4,
+        settings: ModelSettings | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ConfigError(
+                f"agent name {name!r} must be 1-64 characters of letters, digits, '_', '-', '.'"
+            )
+        if name == USER:
+            raise ConfigError(f"{USER!r} is reserved for the caller of a team; rename the agent")
+        if max_answer_chars < 1 or max_tool_calls < 0:
+            raise ConfigError("max_answer_chars must be >= 1 and max_tool_calls >= 0")
+        self.name = name
+        self.model = model_from_spec(model)
+        self.expertise = expertise
+        self.instructions = instructions
+        self.tools = [as_tool(tool) for tool in tools]
+        names = [tool.name for tool in self.tools]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"agent {name!r} has two tools with the same name: {names}")
+        self.max_answer_chars = max_answer_chars
+        self.max_tool_calls = max_tool_calls
+        self.settings = settings or ModelSettings()
+        self.system = system_prompt(name, expertise, instructions)
+
+    def __repr__(self) -> str:
+        return f"Agent({self.name!r}, model={self.model.name!r}, expertise={self.expertise!r})"
+
+    async def decide(
+        self,
+        task: str,
+        *,
+        context: str = "",
+        neighbours: Mapping[str, str] | None = None,
+        allow_split: bool = True,
+    ) -> Decided:
+        """Decide what to do with `task`: answer, forward to a neighbour, or split.
+
+        Args:
+            task: the task text.
+            context: background from the sender.
+            neighbours: agents this one may hand the task to, by name, with their expertise.
+            allow_split: whether splitting is allowed here.
+
+        Raises:
+            ModelOutputError: the model gave no valid decision even after the repair retry.
+        """
+        neighbours = dict(neighbours or {})
+        outcome = Decided(AnswerDecision(action="answer", answer=""))
+        while True:
+            tools = self.tools if len(outcome.tool_calls) < self.max_tool_calls else []
+            options = DecisionOptions(
+                neighbours=tuple(neighbours),
+                allow_split=allow_split,
+                tools=tuple(tool.name for tool in tools),
+                max_answer_chars=self.max_answer_chars,
+            )
+            messages = decision_messages(
+                system=self.system,
+                task=task,
+                context=context,
+                neighbours=neighbours,
+                tools=tools,
+                tool_results=outcome.tool_calls,
+                allow_split=allow_split,
+            )
+            response = await self.model.request(
+                messages, decision_type(options, tools), settings=self.settings
+            )
+            outcome.usage = outcome.usage + response.usage
+            assert response.output is not None
+            decision = to_decision(response.output)
+            if not isinstance(decision, ToolDecision):
+                outcome.decision = _merge_parts(decision)
+                return outcome
+            outcome.tool_calls.append(await self._call_tool(decision))
+
+    async def _call_tool(self, decision: ToolDecision) -> tuple[str, str]:
+        name = decision.action.removeprefix("call:")
+        tool = next(tool for tool in self.tools if tool.name == name)
+        call = f"{name}({decision.arguments})"
+        try:
+            return call, await tool.call(decision.arguments)
+        except ToolError as exc:
+            return call, f"error: {exc}"
+
+    async def synthesize(self, task: str, parts: Sequence[tuple[str, str]]) -> tuple[str, Usage]:
+        """Combine the answers of the agents a task was split among into one answer."""
+        response = await self.model.request(
+            synthesis_messages(system=self.system, task=task, parts=parts),
+            settings=self.settings,
+        )
+        text = response.text.strip()[: self.max_answer_chars]
+        if not text:
+            raise ModelOutputError(f"agent {self.name!r} produced an empty synthesis", raw="")
+        return text, response.usage
+
+    async def ask(self, question: str) -> str:
+        """Ask the agent's model a plain question, outside any team (handy in notebooks)."""
+        response = await self.model.request(
+            [Message("system", self.system), Message("user", question)], settings=self.settings
+        )
+        return response.text
+
+    def decide_sync(self, task: str, **kwargs: Any) -> Decided:
+        """`decide` for scripts and notebooks."""
+        from agora._sync import run_sync
+
+        return run_sync(self.decide(task, **kwargs))
+
+
+def _merge_parts(decision: Decision) -> AnswerDecision | ForwardDecision | SplitDecision:
+    """Merge split parts addressed to the same agent; a one-target split becomes a forward."""
+    if not isinstance(decision, SplitDecision):
+        assert not isinstance(decision, ToolDecision)
+        return decision
+    merged: dict[str, list[str]] = {}
+    for part in decision.parts:
+        merged.setdefault(part.to, []).append(part.task)
+    if len(merged) == 1:
+        ((to, tasks),) = merged.items()
+        return ForwardDecision(action="forward", to=to, reason="; ".join(tasks))
+    return SplitDecision(
+        action="split",
+        parts=[SplitPartDecision(to=to, task=" ".join(tasks)) for to, tasks in merged.items()],
+    )

@@ -1,0 +1,166 @@
+"""The typed `Decision` an agent's model makes about a task it holds.
+
+The output type is built for the situation: forward and split targets are an ``enum`` of the
+neighbours the task may still visit, tool calls name the agent's tools, and free text is
+bounded. Under llama.cpp's grammar even a tiny model can then only produce a decision that is
+possible here. The three variants are a union discriminated by ``action``:
+
+- ``{"action": "answer", "answer": "..."}``
+- ``{"action": "forward", "to": "<neighbour>", "reason": "..."}``
+- ``{"action": "split", "parts": [{"to": "<neighbour>", "task": "..."}, ...]}``
+- ``{"action": "call:<tool>", "arguments": {...}}``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model
+
+from agora.agents.tools import Tool
+
+__all__ = [
+    "AnswerDecision",
+    "DecisionOptions",
+    "ForwardDecision",
+    "SplitDecision",
+    "ToolDecision",
+    "decision_type",
+]
+
+
+class AnswerDecision(BaseModel):
+    """Answer the task now."""
+
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["answer"]
+    answer: str
+
+
+class ForwardDecision(BaseModel):
+    """Hand the task to a neighbour better placed to answer it."""
+
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["forward"]
+    to: str
+    reason: str = ""
+
+
+class SplitPartDecision(BaseModel):
+    """One subtask of a split."""
+
+    model_config = ConfigDict(extra="forbid")
+    to: str
+    task: str
+
+
+class SplitDecision(BaseModel):
+    """Split the task into parts for several neighbours."""
+
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["split"]
+    parts: list[SplitPartDecision]
+
+
+class ToolDecision(BaseModel):
+    """Call one of the agent's tools, then decide again with its result."""
+
+    model_config = ConfigDict(extra="forbid")
+    action: str
+    arguments: Any
+
+
+#: Any decision, after validation.
+Decision = AnswerDecision | ForwardDecision | SplitDecision | ToolDecision
+
+
+class DecisionOptions(BaseModel):
+    """What an agent may decide about one task (hashable, so output types are cached)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    neighbours: tuple[str, ...] = ()
+    allow_split: bool = True
+    tools: tuple[str, ...] = ()
+    max_answer_chars: int = 1000
+    max_reason_chars: int = 160
+    max_parts: int = 3
+
+
+def decision_type(options: DecisionOptions, tools: Sequence[Tool] = ()) -> type[BaseModel]:
+    """The pydantic type a model must produce for a decision under `options`.
+
+    Example:
+        >>> t = decision_type(DecisionOptions(neighbours=("math", "geo")))
+        >>> t.model_validate_json('{"action": "forward", "to": "geo", "reason": "map"}').root.to
+        'geo'
+    """
+    by_name = {tool.name: tool for tool in tools}
+    return _decision_type(options, tuple(by_name[name] for name in options.tools))
+
+
+@lru_cache(maxsize=512)
+def _decision_type(options: DecisionOptions, tools: tuple[Tool, ...]) -> type[BaseModel]:
+    answer = create_model(
+        "Answer",
+        __config__=ConfigDict(extra="forbid"),
+        action=(Literal["answer"], ...),
+        answer=(str, Field(min_length=1, max_length=options.max_answer_chars)),
+    )
+    variants: list[Any] = [answer]
+    if options.neighbours:
+        target = Literal[options.neighbours]  # type: ignore[valid-type]
+        variants.append(
+            create_model(
+                "Forward",
+                __config__=ConfigDict(extra="forbid"),
+                action=(Literal["forward"], ...),
+                to=(target, ...),
+                reason=(str, Field(max_length=options.max_reason_chars)),
+            )
+        )
+        if options.allow_split and len(options.neighbours) >= 2:
+            part = create_model(
+                "Part",
+                __config__=ConfigDict(extra="forbid"),
+                to=(target, ...),
+                task=(str, Field(min_length=1, max_length=options.max_answer_chars)),
+            )
+            variants.append(
+                create_model(
+                    "Split",
+                    __config__=ConfigDict(extra="forbid"),
+                    action=(Literal["split"], ...),
+                    parts=(list[part], Field(min_length=2, max_length=options.max_parts)),  # type: ignore[valid-type]
+                )
+            )
+    for tool in tools:
+        variants.append(
+            create_model(
+                f"Call_{tool.name}",
+                __doc__=tool.description or None,
+                __config__=ConfigDict(extra="forbid"),
+                action=(Literal[f"call:{tool.name}"], ...),  # type: ignore[valid-type]
+                arguments=(tool.args_model, ...),
+            )
+        )
+    if len(variants) == 1:
+        return RootModel[answer]  # type: ignore[valid-type]
+    union = Annotated[Union[tuple(variants)], Field(discriminator="action")]  # type: ignore[valid-type]  # noqa: UP007
+    return RootModel[union]  # type: ignore[valid-type]
+
+
+def to_decision(output: BaseModel) -> Decision:
+    """Convert a validated output of a `decision_type` into a plain `Decision`."""
+    value = output.root if isinstance(output, RootModel) else output
+    data = value.model_dump()
+    action = data["action"]
+    if action == "answer":
+        return AnswerDecision(**data)
+    if action == "forward":
+        return ForwardDecision(**data)
+    if action == "split":
+        return SplitDecision(**data)
+    return ToolDecision(action=action, arguments=data["arguments"])

@@ -1,0 +1,68 @@
+"""Prompt text for agents, kept short and explicit so that even tiny local models follow it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from agora.agents.tools import Tool
+from agora.models.base import Message
+
+__all__ = ["decision_messages", "synthesis_messages"]
+
+
+def system_prompt(name: str, expertise: str, instructions: str) -> str:
+    """The agent's persona: who it is and what it knows."""
+    text = f"You are {name}, an expert in {expertise or 'general questions'}."
+    if instructions:
+        text += f" {instructions.strip()}"
+    return text
+
+
+def decision_messages(
+    *,
+    system: str,
+    task: str,
+    context: str,
+    neighbours: Mapping[str, str],
+    tools: Sequence[Tool],
+    tool_results: Sequence[tuple[str, str]],
+    allow_split: bool,
+) -> list[Message]:
+    """Messages asking for a typed decision about `task`.
+
+    Example:
+        >>> msgs = decision_messages(system="You are a.", task="2+2?", context="",
+        ...                          neighbours={"math": "arithmetic"}, tools=[],
+        ...                          tool_results=[], allow_split=False)
+        >>> "math: arithmetic" in msgs[1].content
+        True
+    """
+    lines = [f"Task: {task}"]
+    if context:
+        lines.append(f"Context: {context}")
+    for call, result in tool_results:
+        lines.append(f"Result of {call}: {result}")
+    options = ['"answer": answer the task yourself']
+    if neighbours:
+        lines.append("Neighbours you can forward to:")
+        lines += [f"- {name}: {expertise or 'general'}" for name, expertise in neighbours.items()]
+        options.append('"forward": pass the task to the neighbour whose expertise fits best')
+        if allow_split and len(neighbours) >= 2:
+            options.append('"split": give different parts of the task to different neighbours')
+    if tools:
+        lines.append("Tools you can call:")
+        lines += [f"- call:{tool.name}: {tool.description}" for tool in tools]
+        options.append('"call:<tool>": call a tool and see its result')
+    lines.append("Choose one action: " + "; ".join(options) + ".")
+    lines.append("Reply with JSON only.")
+    return [Message("system", system), Message("user", "\n".join(lines))]
+
+
+def synthesis_messages(
+    *, system: str, task: str, parts: Sequence[tuple[str, str]]
+) -> list[Message]:
+    """Messages asking the agent to combine its helpers' answers into one answer."""
+    lines = [f"Task: {task}", "Answers from your helpers:"]
+    lines += [f"- {who}: {answer}" for who, answer in parts]
+    lines.append("Write one short, complete answer to the task using these answers.")
+    return [Message("system", system), Message("user", "\n".join(lines))]

@@ -1,0 +1,142 @@
+"""The one error hierarchy of agora.
+
+Every error agora raises on purpose derives from `AgoraError`::
+
+    AgoraError
+    ├── UserError                  a usage mistake: fix the call or the configuration
+    │   ├── ConfigError            a bad model spec, path, option or team layout
+    │   └── MissingDependencyError an optional package is not installed
+    ├── ProtocolError              a message that fails validation on receipt
+    ├── ModelError                 a model call that did not produce a usable reply
+    │   ├── ModelTransientError    a failure worth retrying (429, 5xx, timeout, bad body)
+    │   ├── ModelUnavailableError  retries exhausted, or the circuit breaker is open
+    │   └── ModelOutputError       structured output still invalid after the repair retry
+    ├── ToolError                  a tool raised or got bad arguments
+    └── RunError                   a team run that could not finish
+        ├── BudgetExceeded         a team-wide budget (hops, tokens, wall time) ran out
+        └── DeliveryError          an envelope had nowhere valid to go
+
+Messages say what happened and what to do about it. Constructors have no side effects.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AgoraError",
+    "BudgetExceeded",
+    "ConfigError",
+    "DeliveryError",
+    "MissingDependencyError",
+    "ModelError",
+    "ModelOutputError",
+    "ModelTransientError",
+    "ModelUnavailableError",
+    "ProtocolError",
+    "RunError",
+    "ToolError",
+    "UserError",
+]
+
+
+class AgoraError(Exception):
+    """Base class of every error agora raises on purpose.
+
+    Example:
+        >>> try:
+        ...     raise ConfigError("unknown model spec 'foo'")
+        ... except AgoraError as exc:
+        ...     print(type(exc).__name__)
+        ConfigError
+    """
+
+
+class UserError(AgoraError):
+    """A usage mistake: the call, its arguments or the configuration must change."""
+
+
+class ConfigError(UserError):
+    """A bad model spec, file path, option value or team layout."""
+
+
+class MissingDependencyError(UserError):
+    """An optional package is missing; the message names the `pip install` that fixes it."""
+
+
+class ProtocolError(AgoraError):
+    """A message failed validation on receipt.
+
+    Attributes:
+        field: dotted path of the offending field (``"payload.text"``), or ``None`` when the
+            document as a whole is bad (not JSON, too large, invalid UTF-8).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ModelError(AgoraError):
+    """A model call that did not produce a usable reply."""
+
+
+class ModelTransientError(ModelError):
+    """A failure worth retrying: rate limit, server error, timeout or unreadable body.
+
+    Attributes:
+        retry_after: seconds the server asked us to wait, when it said so.
+        status: the HTTP status, when there was one.
+    """
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.status = status
+
+
+class ModelUnavailableError(ModelError):
+    """The model could not be reached: retries ran out or the circuit breaker is open."""
+
+
+class ModelOutputError(ModelError):
+    """Structured output was still invalid after the bounded repair retry.
+
+    Attributes:
+        raw: the last text the model produced.
+    """
+
+    def __init__(self, message: str, *, raw: str = "") -> None:
+        super().__init__(message)
+        self.raw = raw
+
+
+class ToolError(AgoraError):
+    """A tool raised, or was called with arguments that do not match its signature."""
+
+
+class RunError(AgoraError):
+    """A team run that could not finish."""
+
+
+class BudgetExceeded(RunError):
+    """A team-wide budget ran out.
+
+    Attributes:
+        resource: which budget: ``"hops"``, ``"tokens"`` or ``"wall_time"``.
+        limit: the configured limit.
+        used: how much was used when the run stopped.
+    """
+
+    def __init__(self, resource: str, *, limit: float, used: float) -> None:
+        super().__init__(
+            f"team budget for {resource} exceeded: used {used:g} of {limit:g}. "
+            f"Raise it with Budget({resource}=...) on the Team, or simplify the task."
+        )
+        self.resource = resource
+        self.limit = limit
+        self.used = used
+
+
+class DeliveryError(RunError):
+    """An envelope had no valid recipient (unknown agent, or one already on the task's path)."""

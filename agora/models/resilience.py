@@ -1,0 +1,161 @@
+"""Fault tolerance of model calls: timeouts, retries with jittered backoff, a circuit breaker.
+
+`call_with_retries` runs one attempt after another until one succeeds, an error that is not
+transient escapes, or the policy runs out. Waits follow "full jitter" exponential backoff
+(a random wait in ``[0, min(max_delay, base * 2**n)]``), but never less than the server's
+``Retry-After``. The `CircuitBreaker` fails fast once an endpoint looks dead, so a team does
+not queue hundreds of doomed calls behind it; after a cool-down it lets one probe through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from agora.errors import ConfigError, ModelTransientError, ModelUnavailableError
+
+__all__ = ["CircuitBreaker", "RetryPolicy", "call_with_retries"]
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryPolicy:
+    """How often and how patiently to retry transient failures.
+
+    Attributes:
+        max_attempts: attempts in all, the first one included.
+        base_delay_s: the backoff scale; the n-th retry waits up to ``base * 2**n`` seconds.
+        max_delay_s: cap on one wait (a longer ``Retry-After`` is capped here too).
+        timeout_s: limit on one attempt; ``None`` waits as long as the backend takes.
+
+    Example:
+        >>> RetryPolicy(max_attempts=4, base_delay_s=0.05).max_attempts
+        4
+    """
+
+    max_attempts: int = 4
+    base_delay_s: float = 0.5
+    max_delay_s: float = 20.0
+    timeout_s: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ConfigError(f"RetryPolicy.max_attempts must be >= 1, got {self.max_attempts}")
+        if self.base_delay_s < 0 or self.max_delay_s < 0:
+            raise ConfigError("RetryPolicy delays must be >= 0")
+        if self.timeout_s is not None and self.timeout_s <= 0:
+            raise ConfigError(f"RetryPolicy.timeout_s must be > 0 or None, got {self.timeout_s}")
+
+    def delay(self, retry: int, retry_after: float | None, rng: random.Random) -> float:
+        """Seconds to wait before retry number `retry` (0-based)."""
+        ceiling = min(self.max_delay_s, self.base_delay_s * (2**retry))
+        wait = rng.uniform(0.0, ceiling)
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, self.max_delay_s))
+        return wait
+
+
+@dataclass(slots=True, kw_only=True)
+class CircuitBreaker:
+    """Opens after an endpoint fails persistently; fails fast while open.
+
+    The breaker opens when the last `failure_threshold` calls all failed, or when at least
+    `failure_rate` of the last `window` calls failed. While open, calls fail at once with
+    `ModelUnavailableError`; after `cooldown_s` one probe call is let through, and its
+    success closes the breaker again. A flaky endpoint (say 30% failures) keeps it closed; a
+    dead one opens it within `failure_threshold` calls.
+
+    Example:
+        >>> breaker = CircuitBreaker(failure_threshold=2)
+        >>> breaker.record(False); breaker.record(False)
+        >>> breaker.is_open
+        True
+    """
+
+    failure_threshold: int = 10
+    window: int = 50
+    failure_rate: float = 0.9
+    cooldown_s: float = 10.0
+    _outcomes: deque[bool] = field(default_factory=deque, repr=False)
+    _consecutive_failures: int = 0
+    _opened_at: float | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether calls are currently refused (a probe may pass once the cool-down ends)."""
+        return self._opened_at is not None
+
+    def allow(self) -> bool:
+        """Whether a call may go ahead now."""
+        if self._opened_at is None:
+            return True
+        return time.monotonic() - self._opened_at >= self.cooldown_s
+
+    def record(self, success: bool) -> None:
+        """Record the outcome of one call."""
+        self._outcomes.append(success)
+        while len(self._outcomes) > self.window:
+            self._outcomes.popleft()
+        if success:
+            self._consecutive_failures = 0
+            self._opened_at = None
+            return
+        self._consecutive_failures += 1
+        failures = self._outcomes.count(False)
+        full_window = len(self._outcomes) >= self.window
+        if self._consecutive_failures >= self.failure_threshold or (
+            full_window and failures / len(self._outcomes) >= self.failure_rate
+        ):
+            self._opened_at = time.monotonic()
+
+
+async def call_with_retries(
+    attempt: Callable[[], Awaitable[R]],
+    policy: RetryPolicy,
+    breaker: CircuitBreaker,
+    *,
+    name: str = "model",
+    rng: random.Random | None = None,
+) -> R:
+    """Run `attempt` until it succeeds, retrying `ModelTransientError` per `policy`.
+
+    Raises:
+        ModelUnavailableError: the breaker is open, or every attempt failed transiently.
+    """
+    rng = rng or random.Random()
+    last: ModelTransientError | None = None
+    for n in range(policy.max_attempts):
+        if not breaker.allow():
+            raise ModelUnavailableError(
+                f"{name}: circuit breaker open after repeated failures; calls fail fast for "
+                f"{breaker.cooldown_s:g}s. Check that the endpoint is up."
+            )
+        try:
+            if policy.timeout_s is None:
+                result = await attempt()
+            else:
+                try:
+                    async with asyncio.timeout(policy.timeout_s):
+                        result = await attempt()
+                except TimeoutError:
+                    raise ModelTransientError(
+                        f"{name}: no reply within {policy.timeout_s:g}s"
+                    ) from None
+        except ModelTransientError as exc:
+            breaker.record(False)
+            last = exc
+            if n + 1 < policy.max_attempts:
+                await asyncio.sleep(policy.delay(n, exc.retry_after, rng))
+            continue
+        breaker.record(True)
+        return result
+    raise ModelUnavailableError(
+        f"{name}: {policy.max_attempts} attempt(s) failed; last error: {last}. "
+        "Raise RetryPolicy.max_attempts, or check the endpoint."
+    ) from last

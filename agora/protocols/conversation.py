@@ -1,0 +1,164 @@
+"""Per-conversation state machine: which messages are possible at this point of a run.
+
+A task is *held* by the agent it was delivered to. The holder may answer it (the answer goes to
+whoever awaits the task), forward it (the neighbour becomes the holder and the holder's duty
+passes on) or split it (each part is held by its recipient, whose answers return to the
+splitter, who still owes the answer to the whole). Anything else is impossible and rejected
+with `ProtocolError`: an answer to no task, a reply from an agent that was never asked, an
+answer sent to someone who is not waiting for it, a second answer to the same task.
+
+Example:
+    >>> from agora.protocols.payloads import Task, Answer
+    >>> conv = Conversation("c1")
+    >>> task = Envelope(conversation_id="c1", sender="user", recipients=["a"],
+    ...                 payload=Task(text="2+2?"))
+    >>> conv.accept(task)
+    >>> conv.accept(Envelope(conversation_id="c1", parent_id="nope", sender="a",
+    ...                      recipients=["user"], payload=Answer(text="4")))
+    Traceback (most recent call last):
+    ...
+    agora.errors.ProtocolError: answer refers to unknown task 'nope'
+
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agora.errors import ProtocolError
+from agora.protocols.envelope import Envelope
+
+__all__ = ["USER", "Conversation", "Holding"]
+
+#: The name of the caller outside the team (the sender of the first task).
+USER = "user"
+
+
+@dataclass(slots=True)
+class Holding:
+    """One agent's duty to answer one task carrier (task, forward or split part)."""
+
+    holder: str
+    owner: str
+    open: bool = True
+    waiting_on_split: str | None = None
+
+
+class Conversation:
+    """Tracks held tasks of one conversation and rejects impossible messages."""
+
+    def __init__(self, conversation_id: str) -> None:
+        self.id = conversation_id
+        self.participants: set[str] = {USER}
+        self.holdings: dict[tuple[str, str], Holding] = {}
+        self.seen: set[str] = set()
+
+    def accept(self, env: Envelope) -> None:
+        """Check `env` against the conversation so far and record it.
+
+        Raises:
+            ProtocolError: the message is impossible here; nothing is recorded.
+        """
+        if env.conversation_id != self.id:
+            raise ProtocolError(
+                f"conversation_id {env.conversation_id!r} does not belong to conversation "
+                f"{self.id!r}",
+                field="conversation_id",
+            )
+        if env.id in self.seen:
+            raise ProtocolError(f"duplicate message id {env.id!r}", field="id")
+        if env.sender not in self.participants:
+            raise ProtocolError(
+                f"sender {env.sender!r} is not part of conversation {self.id!r}: "
+                "no task was ever delivered to it",
+                field="sender",
+            )
+        kind = env.payload.kind
+        if kind == "task":
+            self._accept_task(env)
+        elif kind in ("forward", "split", "answer"):
+            held = self._held_by_sender(env)
+            if kind == "forward":
+                self._accept_forward(env, held)
+            elif kind == "split":
+                self._accept_split(env, held)
+            else:
+                self._accept_answer(env, held)
+        elif kind == "critique" and (env.parent_id is None or env.parent_id not in self.seen):
+            raise ProtocolError(
+                f"critique refers to unknown message {env.parent_id!r}", field="parent_id"
+            )
+        self.seen.add(env.id)
+
+    def open_tasks(self) -> list[tuple[str, str]]:
+        """The (carrier id, holder) pairs still waiting for an answer."""
+        return [key for key, h in self.holdings.items() if h.open]
+
+    def _open(self, carrier_id: str, holders: list[str], owner: str) -> None:
+        for holder in holders:
+            self.holdings[(carrier_id, holder)] = Holding(holder=holder, owner=owner)
+            self.participants.add(holder)
+
+    def _accept_task(self, env: Envelope) -> None:
+        self._open(env.id, env.recipients, env.sender)
+
+    def _held_by_sender(self, env: Envelope) -> Holding:
+        if env.parent_id is None:
+            raise ProtocolError(
+                f"a {env.payload.kind} must name the task it continues in parent_id",
+                field="parent_id",
+            )
+        held = self.holdings.get((env.parent_id, env.sender))
+        if held is None:
+            if not any(cid == env.parent_id for cid, _ in self.holdings):
+                raise ProtocolError(
+                    f"{env.payload.kind} refers to unknown task {env.parent_id!r}",
+                    field="parent_id",
+                )
+            raise ProtocolError(
+                f"sender: {env.sender!r} answered task {env.parent_id!r} but was never asked "
+                "to hold it",
+                field="sender",
+            )
+        if not held.open:
+            raise ProtocolError(
+                f"task {env.parent_id!r} held by {env.sender!r} was already handled",
+                field="parent_id",
+            )
+        return held
+
+    def _accept_forward(self, env: Envelope, held: Holding) -> None:
+        if len(env.recipients) != 1:
+            raise ProtocolError("a forward goes to exactly one recipient", field="recipients")
+        if held.waiting_on_split is not None:
+            raise ProtocolError("a split task cannot be forwarded", field="parent_id")
+        held.open = False
+        self._open(env.id, env.recipients, held.owner)
+
+    def _accept_split(self, env: Envelope, held: Holding) -> None:
+        assert env.payload.kind == "split"
+        targets = [part.to for part in env.payload.parts]
+        if sorted(set(targets)) != sorted(env.recipients) or len(set(targets)) != len(targets):
+            raise ProtocolError(
+                "a split's recipients must be exactly its parts' distinct targets",
+                field="recipients",
+            )
+        if held.waiting_on_split is not None:
+            raise ProtocolError("this task is already split", field="parent_id")
+        held.waiting_on_split = env.id
+        self._open(env.id, env.recipients, env.sender)
+
+    def _accept_answer(self, env: Envelope, held: Holding) -> None:
+        if env.recipients != [held.owner]:
+            raise ProtocolError(
+                f"the answer must go to {held.owner!r}, who awaits it, not {env.recipients}",
+                field="recipients",
+            )
+        if held.waiting_on_split is not None:
+            parts = [k for k in self.holdings if k[0] == held.waiting_on_split]
+            if any(self.holdings[k].open for k in parts):
+                raise ProtocolError(
+                    "the task was split and not every part has been answered yet",
+                    field="parent_id",
+                )
+        held.open = False

@@ -1,0 +1,138 @@
+"""The typed payloads that travel inside an `Envelope`, one class per message kind.
+
+Each payload carries a ``kind`` literal, so `Payload` is a pydantic discriminated union and a
+document names its kind explicitly. Free text is bounded (``max_length``) so a hostile or
+looping sender cannot make a receiver buffer without limit.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "AgentName",
+    "Alert",
+    "Answer",
+    "Critique",
+    "Forward",
+    "KnowledgeClaim",
+    "Payload",
+    "Split",
+    "SplitPart",
+    "Task",
+    "TASK_CARRIERS",
+]
+
+#: Agent names: 1-64 characters of letters, digits, ``_``, ``-`` and ``.``.
+AgentName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]
+
+MAX_TEXT = 32_000
+MAX_SHORT = 500
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Task(_Payload):
+    """A request to work on `text`.
+
+    Example:
+        >>> Task(text="What is 2 + 2?").kind
+        'task'
+    """
+
+    kind: Literal["task"] = "task"
+    text: str = Field(min_length=1, max_length=MAX_TEXT, description="What to do.")
+    context: str = Field(default="", max_length=MAX_TEXT, description="Background the sender adds.")
+
+
+class Answer(_Payload):
+    """The result of a task, sent to whoever awaits it.
+
+    Example:
+        >>> Answer(text="4").confidence is None
+        True
+    """
+
+    kind: Literal["answer"] = "answer"
+    text: str = Field(max_length=MAX_TEXT, description="The answer.")
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+class Forward(_Payload):
+    """Hands a held task to a neighbour, who then holds it.
+
+    Example:
+        >>> Forward(text="Translate 'chat'", reason="language expert").kind
+        'forward'
+    """
+
+    kind: Literal["forward"] = "forward"
+    text: str = Field(min_length=1, max_length=MAX_TEXT, description="The task being handed on.")
+    reason: str = Field(default="", max_length=MAX_SHORT, description="Why this neighbour.")
+
+
+class SplitPart(_Payload):
+    """One part of a split: which agent does what."""
+
+    to: AgentName
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+class Split(_Payload):
+    """Splits a held task into parts, each for one recipient; answers come back to the sender.
+
+    Example:
+        >>> s = Split(text="Plan a trip", parts=[SplitPart(to="flights", text="Find flights")])
+        >>> s.parts[0].to
+        'flights'
+    """
+
+    kind: Literal["split"] = "split"
+    text: str = Field(min_length=1, max_length=MAX_TEXT, description="The task being split.")
+    parts: list[SplitPart] = Field(min_length=1, max_length=16)
+
+
+class KnowledgeClaim(_Payload):
+    """An assertion an agent wants shared: a subject-relation-object triple plus text.
+
+    Example:
+        >>> KnowledgeClaim(subject="Paris", relation="capital_of", object="France").kind
+        'knowledge_claim'
+    """
+
+    kind: Literal["knowledge_claim"] = "knowledge_claim"
+    subject: str = Field(min_length=1, max_length=MAX_SHORT)
+    relation: str = Field(min_length=1, max_length=MAX_SHORT)
+    object: str = Field(min_length=1, max_length=MAX_SHORT)
+    text: str = Field(default="", max_length=MAX_TEXT)
+    confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+class Critique(_Payload):
+    """A review of an earlier message (named by the envelope's ``parent_id``)."""
+
+    kind: Literal["critique"] = "critique"
+    verdict: Literal["agree", "disagree", "unsure"]
+    text: str = Field(default="", max_length=MAX_TEXT)
+
+
+class Alert(_Payload):
+    """A warning to the team, for example from a guardian about suspicious knowledge."""
+
+    kind: Literal["alert"] = "alert"
+    level: Literal["info", "warning", "critical"] = "warning"
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+#: Every payload kind, discriminated by ``kind``.
+Payload = Annotated[
+    Task | Answer | Forward | Split | KnowledgeClaim | Critique | Alert,
+    Field(discriminator="kind"),
+]
+
+#: Kinds whose receiver holds a task afterwards (and may answer, forward or split it).
+TASK_CARRIERS: frozenset[str] = frozenset({"task", "forward", "split"})

@@ -1,0 +1,48 @@
+"""JSON Schema for the envelope and every payload kind (printed by ``agora schema``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from agora.protocols.envelope import Envelope
+from agora.protocols.payloads import Alert, Answer, Critique, Forward, KnowledgeClaim, Split, Task
+
+__all__ = ["PAYLOAD_TYPES", "all_schemas", "schema_hash"]
+
+#: Payload classes by their ``kind``.
+PAYLOAD_TYPES: dict[str, type[BaseModel]] = {
+    "task": Task,
+    "answer": Answer,
+    "forward": Forward,
+    "split": Split,
+    "knowledge_claim": KnowledgeClaim,
+    "critique": Critique,
+    "alert": Alert,
+}
+
+
+def all_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON Schema of the envelope and of each payload kind, by name.
+
+    Example:
+        >>> sorted(all_schemas())[:3]
+        ['alert', 'answer', 'critique']
+    """
+    schemas = {kind: cls.model_json_schema() for kind, cls in PAYLOAD_TYPES.items()}
+    schemas["envelope"] = Envelope.model_json_schema()
+    return schemas
+
+
+def schema_hash(schema: dict[str, Any]) -> str:
+    """A content hash identifying a schema (as the Agora protocol identifies its documents).
+
+    Example:
+        >>> len(schema_hash(Task.model_json_schema()))
+        16
+    """
+    canonical = json.dumps(schema, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]

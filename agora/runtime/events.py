@@ -1,0 +1,59 @@
+"""Events a team run emits: what the terminal UI, traces and tests all read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from agora.models.base import Usage
+from agora.protocols.envelope import Envelope
+
+if TYPE_CHECKING:
+    from agora.runtime.result import Result
+
+__all__ = ["Delivered", "Decided", "Event", "Finished", "Thinking", "ToolUsed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """An envelope was validated and delivered to its recipients."""
+
+    envelope: Envelope
+
+
+@dataclass(frozen=True, slots=True)
+class Thinking:
+    """An agent started working on a task it holds."""
+
+    agent: str
+    task: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolUsed:
+    """An agent called one of its tools."""
+
+    agent: str
+    call: str
+    result: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """An agent made its decision (``action`` is answer, forward or split)."""
+
+    agent: str
+    action: str
+    detail: str
+    usage: Usage
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """The run ended with an answer; `result` is what `Team.run` returns."""
+
+    result: Result
+
+
+#: Anything a run emits.
+Event = Delivered | Thinking | ToolUsed | Decided | Finished
