@@ -21,6 +21,9 @@ Messages say what happened and what to do about it. Constructors have no side ef
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 __all__ = [
     "AgoraError",
     "BudgetExceeded",
@@ -136,6 +139,10 @@ class BudgetExceeded(RunError):
         self.resource = resource
         self.limit = limit
         self.used = used
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuild through __init__'s keywords, so the error survives pickling (process pools).
+        return partial(type(self), self.resource, limit=self.limit, used=self.used), ()
 
 
 class DeliveryError(RunError):

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from agora.agents.decision import (
     AnswerDecision,
     Decision,
@@ -98,6 +100,7 @@ class Agent:
         self.max_tool_calls = max_tool_calls
         self.settings = settings or ModelSettings()
         self.system = system_prompt(name, expertise, instructions)
+        self._decision_types: dict[tuple[tuple[str, ...], bool, bool], type[BaseModel]] = {}
 
     def __repr__(self) -> str:
         return f"Agent({self.name!r}, model={self.model.name!r}, expertise={self.expertise!r})"
@@ -125,12 +128,7 @@ class Agent:
         outcome = Decided(AnswerDecision(action="answer", answer=""))
         while True:
             tools = self.tools if len(outcome.tool_calls) < self.max_tool_calls else []
-            options = DecisionOptions(
-                neighbours=tuple(neighbours),
-                allow_split=allow_split,
-                tools=tuple(tool.name for tool in tools),
-                max_answer_chars=self.max_answer_chars,
-            )
+            output_type = self._decision_type(tuple(neighbours), allow_split, bool(tools))
             messages = decision_messages(
                 system=self.system,
                 task=task,
@@ -140,9 +138,7 @@ class Agent:
                 tool_results=outcome.tool_calls,
                 allow_split=allow_split,
             )
-            response = await self.model.request(
-                messages, decision_type(options, tools), settings=self.settings
-            )
+            response = await self.model.request(messages, output_type, settings=self.settings)
             outcome.usage = outcome.usage + response.usage
             assert response.output is not None
             decision = to_decision(response.output)
@@ -150,6 +146,22 @@ class Agent:
                 outcome.decision = _merge_parts(decision)
                 return outcome
             outcome.tool_calls.append(await self._call_tool(decision))
+
+    def _decision_type(
+        self, neighbours: tuple[str, ...], allow_split: bool, with_tools: bool
+    ) -> type[BaseModel]:
+        key = (neighbours, allow_split, with_tools)
+        cached = self._decision_types.get(key)
+        if cached is None:
+            tools = self.tools if with_tools else []
+            options = DecisionOptions(
+                neighbours=neighbours,
+                allow_split=allow_split,
+                tools=tuple(tool.name for tool in tools),
+                max_answer_chars=self.max_answer_chars,
+            )
+            cached = self._decision_types[key] = decision_type(options, tools)
+        return cached
 
     async def _call_tool(self, decision: ToolDecision) -> tuple[str, str]:
         name = decision.action.removeprefix("call:")

@@ -93,6 +93,13 @@ class Usage:
 class ModelSettings:
     """Sampling settings for one call; ``None`` leaves the backend's default.
 
+    Attributes:
+        temperature: sampling temperature.
+        max_tokens: cap on plain-text replies.
+        max_json_tokens: cap on structured replies.
+        seed: sampling seed, where the backend supports one.
+        timeout_s: per-request timeout for network backends (default: the retry policy's).
+
     Example:
         >>> ModelSettings(temperature=0.0, max_tokens=128).max_tokens
         128
@@ -100,6 +107,9 @@ class ModelSettings:
 
     temperature: float | None = 0.2
     max_tokens: int | None = 256
+    #: Cap for structured (JSON) replies. Bounded schemas (``maxLength``, ``maxItems``)
+    #: end well before it; it stops a small model looping inside an unbounded string.
+    max_json_tokens: int | None = 1024
     seed: int | None = None
     timeout_s: float | None = None
 

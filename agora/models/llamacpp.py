@@ -194,7 +194,7 @@ class LlamaCppModel(Model):
         weights = self._load()
         kwargs: dict[str, Any] = {
             "messages": [m.to_openai() for m in messages],
-            "max_tokens": settings.max_tokens,
+            "max_tokens": settings.max_tokens if json_schema is None else settings.max_json_tokens,
             "seed": settings.seed if settings.seed is not None else self.seed,
         }
         if settings.temperature is not None:

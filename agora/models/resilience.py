@@ -22,6 +22,7 @@ from agora.errors import ConfigError, ModelTransientError, ModelUnavailableError
 __all__ = ["CircuitBreaker", "RetryPolicy", "call_with_retries"]
 
 R = TypeVar("R")
+_RNG = random.Random()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,7 +129,7 @@ async def call_with_retries(
     Raises:
         ModelUnavailableError: the breaker is open, or every attempt failed transiently.
     """
-    rng = rng or random.Random()
+    rng = rng or _RNG
     last: ModelTransientError | None = None
     for n in range(policy.max_attempts):
         if not breaker.allow():

@@ -36,12 +36,16 @@ USER = "user"
 
 @dataclass(slots=True)
 class Holding:
-    """One agent's duty to answer one task carrier (task, forward or split part)."""
+    """One agent's duty to answer one task carrier (task, forward or split part).
+
+    ``forwarded_to`` names the holding (forward id, new holder) that took the duty over.
+    """
 
     holder: str
     owner: str
     open: bool = True
     waiting_on_split: str | None = None
+    forwarded_to: tuple[str, str] | None = None
 
 
 class Conversation:
@@ -133,6 +137,7 @@ class Conversation:
         if held.waiting_on_split is not None:
             raise ProtocolError("a split task cannot be forwarded", field="parent_id")
         held.open = False
+        held.forwarded_to = (env.id, env.recipients[0])
         self._open(env.id, env.recipients, held.owner)
 
     def _accept_split(self, env: Envelope, held: Holding) -> None:
@@ -156,9 +161,16 @@ class Conversation:
             )
         if held.waiting_on_split is not None:
             parts = [k for k in self.holdings if k[0] == held.waiting_on_split]
-            if any(self.holdings[k].open for k in parts):
+            if not all(self._settled(k) for k in parts):
                 raise ProtocolError(
                     "the task was split and not every part has been answered yet",
                     field="parent_id",
                 )
         held.open = False
+
+    def _settled(self, key: tuple[str, str]) -> bool:
+        """Whether the duty behind `key` was answered, following it along any forwards."""
+        held = self.holdings[key]
+        while held.forwarded_to is not None:
+            held = self.holdings[held.forwarded_to]
+        return not held.open

@@ -8,12 +8,13 @@ it is given (the property tests throw tens of thousands of hostile documents at 
 from __future__ import annotations
 
 import json
+import os
 import time
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from agora.errors import ProtocolError
 from agora.protocols.payloads import AgentName, Payload
@@ -27,7 +28,7 @@ _MAX_DEPTH = 32
 
 def new_id() -> str:
     """A fresh random message or conversation id (32 hex characters)."""
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 class EnvelopeBudget(BaseModel):
@@ -75,13 +76,14 @@ class Envelope(BaseModel):
     hops: int = Field(default=0, ge=0, le=100_000)
     path: list[AgentName] = Field(default_factory=list, max_length=10_000)
     budget: EnvelopeBudget = Field(default_factory=EnvelopeBudget)
-    created_at: float = Field(default_factory=time.time, ge=0)
+    created_at: float = Field(default_factory=time.time, ge=0, allow_inf_nan=False)
     signature: str | None = Field(default=None, max_length=1024)
 
     @model_validator(mode="before")
     @classmethod
     def _fill_kind(cls, data: Any) -> Any:
-        if isinstance(data, dict) and not data.get("kind"):
+        # Only a missing or empty kind is filled in; a wrong-typed one must still fail.
+        if isinstance(data, dict) and data.get("kind", "") == "":
             payload = data.get("payload")
             kind = getattr(payload, "kind", None)
             if kind is None and isinstance(payload, dict):
@@ -93,8 +95,10 @@ class Envelope(BaseModel):
     @model_validator(mode="after")
     def _check_kind(self) -> Envelope:
         if self.kind != self.payload.kind:
-            raise ValueError(
-                f"kind {self.kind!r} does not match payload kind {self.payload.kind!r}"
+            raise PydanticCustomError(
+                "kind_mismatch",
+                "kind '{kind}' does not match payload kind '{payload_kind}'",
+                {"kind": self.kind, "payload_kind": self.payload.kind},
             )
         return self
 
@@ -221,7 +225,7 @@ def _find_bad_unicode(value: Any, where: str = "") -> str | None:
 
 def _protocol_error(exc: ValidationError) -> ProtocolError:
     err = exc.errors(include_url=False)[0]
-    loc = [str(part) for part in err["loc"]]
+    loc = [str(part) for part in err["loc"]] or (["kind"] if err["type"] == "kind_mismatch" else [])
     if err["type"] == "union_tag_invalid":
         tag = err.get("ctx", {}).get("tag")
         expected = err.get("ctx", {}).get("expected_tags", "")

@@ -45,6 +45,7 @@ class Delivery:
     text: str
     forwards: int = 0
     join: str | None = None  # the split this lineage answers to; None: the caller
+    part: str | None = None  # the agent the split part was first given to
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +144,7 @@ class RunEngine:
                 path=path,
             )
             self.send(env)
-            nxt = Delivery(env, decision.to, d.text, d.forwards + 1, d.join)
+            nxt = Delivery(env, decision.to, d.text, d.forwards + 1, d.join, d.part)
             return Command(goto=[Send("deliver", nxt)])
         return self._split(d, decision, path)
 
@@ -160,7 +161,7 @@ class RunEngine:
         self.send(env)
         self.splits[env.id] = _PendingSplit(d, tuple(p.to for p in parts))
         return Command(
-            goto=[Send("deliver", Delivery(env, p.to, p.text, 0, env.id)) for p in parts]
+            goto=[Send("deliver", Delivery(env, p.to, p.text, 0, env.id, p.to)) for p in parts]
         )
 
     def _answer(self, d: Delivery, text: str) -> Command[Any]:
@@ -182,7 +183,7 @@ class RunEngine:
             self.final = env
             return Command(goto=[])
         pending = self.splits[d.join]
-        pending.answers[d.recipient] = text
+        pending.answers[d.part or d.recipient] = text
         if len(pending.answers) == len(pending.expected):
             return Command(goto=[Send("deliver", Join(d.join))])
         return Command(goto=[])

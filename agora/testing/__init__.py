@@ -1,11 +1,58 @@
 """Test doubles and test servers for agora users' own tests (not imported by `agora`).
 
+- `ScriptedModel`, `FunctionModel`: deterministic models, no network.
+- `serve_openai`, `start_server_process`: an OpenAI-compatible HTTP server with fault
+  injection, in-process or as its own process (see `agora.testing.openai_server`).
+- `minimal_instance`: a small JSON document valid for a JSON Schema.
+
 Example:
     >>> from agora.testing import ScriptedModel
     >>> ScriptedModel(["hi"]).name
     'scripted'
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from agora.models.scripted import FunctionModel, ScriptedModel, Step
 
-__all__ = ["FunctionModel", "ScriptedModel", "Step"]
+if TYPE_CHECKING:
+    from agora.testing.openai_server import (
+        ServerHandle,
+        ServerOptions,
+        serve_openai,
+        start_server_process,
+        stop_server_process,
+    )
+    from agora.testing.schema_instance import minimal_instance
+
+__all__ = [
+    "FunctionModel",
+    "ScriptedModel",
+    "ServerHandle",
+    "ServerOptions",
+    "Step",
+    "minimal_instance",
+    "serve_openai",
+    "start_server_process",
+    "stop_server_process",
+]
+
+# Loaded on first use, so `python -m agora.testing.openai_server` runs the module only once.
+_LAZY = {
+    "ServerHandle": "agora.testing.openai_server",
+    "ServerOptions": "agora.testing.openai_server",
+    "serve_openai": "agora.testing.openai_server",
+    "start_server_process": "agora.testing.openai_server",
+    "stop_server_process": "agora.testing.openai_server",
+    "minimal_instance": "agora.testing.schema_instance",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'agora.testing' has no attribute {name!r}")

@@ -1,0 +1,341 @@
+"""`OpenAIModel`: any OpenAI-compatible chat endpoint (OpenAI, vLLM, llama.cpp, Ollama).
+
+Calls go through the official ``openai`` async client with its own retries switched off;
+agora's `call_with_retries` retries, backs off and trips the circuit breaker instead, so every
+backend behaves alike. Every ``openai`` exception becomes an agora error:
+
+=======================================  ==============================================
+failure                                  agora error
+=======================================  ==============================================
+429, 408, 409, 5xx, timeout, connection  `ModelTransientError` (retried; ``Retry-After``
+error, unreadable or malformed body      and ``retry-after-ms`` are honoured)
+401, 403, 404                            `ConfigError` (key, permissions, model name)
+other 4xx                                `ModelError`
+=======================================  ==============================================
+
+Structured output asks for ``response_format`` type ``json_schema`` first. Servers that reject
+it (llama.cpp's server answers HTTP 500, others 400 or 422) get ``json_object`` with a
+``schema``, and failing that the schema goes into a system prompt; the fallback is remembered
+per model object, so it is probed once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import time
+import weakref
+from collections.abc import Mapping, Sequence
+from email.utils import parsedate_to_datetime
+from typing import Any, Literal, cast
+from urllib.parse import urlsplit
+
+import openai
+from openai import AsyncOpenAI
+
+from agora.errors import AgoraError, ConfigError, ModelError, ModelTransientError
+from agora.models.base import Completion, Message, Model, ModelSettings, Usage, schema_text
+from agora.models.resilience import CircuitBreaker, RetryPolicy
+
+__all__ = ["OpenAIModel", "StructuredMode", "retry_after_s"]
+
+#: How structured output is requested: ``"auto"`` probes ``json_schema``, then ``json_object``,
+#: then a prompt; the others pin one way.
+StructuredMode = Literal["auto", "json_schema", "json_object", "none"]
+
+_OPENAI_HOST = "api.openai.com"
+_NO_KEY = "sk-no-key"
+_FORMAT_MARKERS = ("response_format", "json_schema", "json_object", "input should be 'text'")
+_TRANSIENT_4XX = frozenset({408, 409, 429})
+_NEXT_MODE: dict[str, StructuredMode] = {"json_schema": "json_object", "json_object": "none"}
+
+
+class OpenAIModel(Model):
+    """A model behind an OpenAI-compatible ``/v1/chat/completions`` endpoint.
+
+    Args:
+        model: the model name the server knows, e.g. ``"gpt-4o-mini"`` or ``"qwen2.5"``.
+        base_url: the endpoint, e.g. ``"http://127.0.0.1:8080/v1"``; OpenAI when omitted.
+        api_key: the key; defaults to ``OPENAI_API_KEY``, and local servers need none.
+        client: an `AsyncOpenAI` client to use (custom transports, proxies); its own retries
+            are switched off per request. It must serve a single event loop.
+        retry: retry policy; defaults to 4 attempts with a 60 s timeout each.
+        breaker: circuit breaker shared by this model's calls.
+        structured: how to request structured output (see `StructuredMode`).
+
+    Raises:
+        ConfigError: no key for OpenAI itself, or an unknown `structured` mode.
+
+    Example:
+        >>> from agora.testing import serve_openai
+        >>> with serve_openai(text="Paris.") as server:
+        ...     model = OpenAIModel("agora-test", base_url=server.base_url)
+        ...     model.request_sync([Message("user", "Capital of France?")]).text
+        'Paris.'
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        client: AsyncOpenAI | None = None,
+        retry: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+        structured: StructuredMode = "auto",
+    ) -> None:
+        retry = retry or RetryPolicy(max_attempts=4, timeout_s=60.0)
+        super().__init__(retry=retry, breaker=breaker)
+        if structured not in ("auto", "json_schema", "json_object", "none"):
+            raise ConfigError(
+                f"structured must be 'auto', 'json_schema', 'json_object' or 'none', "
+                f"got {structured!r}"
+            )
+        self.model = model
+        self.name = f"openai:{model}"
+        self.structured = structured
+        self._mode: StructuredMode = "json_schema" if structured == "auto" else structured
+        self._client_options: dict[str, Any] = {}
+        if client is None:
+            self._client_options = {
+                "api_key": _resolve_api_key(api_key, base_url),
+                "base_url": base_url,
+                "max_retries": 0,
+                "timeout": self.retry.timeout_s,
+            }
+        self._client = client
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncOpenAI]
+        self._clients = weakref.WeakKeyDictionary()
+        self._formats: dict[int, tuple[dict[str, Any], dict[str, Any], dict[str, str]]] = {}
+
+    @property
+    def structured_mode(self) -> StructuredMode:
+        """How structured output is requested now (``"auto"`` resolves on the first refusal)."""
+        return self._mode
+
+    async def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        json_schema: dict[str, Any] | None,
+        settings: ModelSettings,
+    ) -> Completion:
+        """Send one chat completion; map every failure to an agora error."""
+        client = self._client or self._loop_client()
+        options: dict[str, Any] = {"max_retries": 0}
+        if settings.timeout_s is not None:
+            options["timeout"] = settings.timeout_s
+        started = time.perf_counter()
+        while True:
+            mode = self._mode
+            try:
+                # The raw route skips the SDK's request transform and response model, which
+                # cost more than the HTTP exchange itself; errors are raised just the same.
+                data = await client.post(
+                    "/chat/completions",
+                    cast_to=object,
+                    body=self._body(messages, json_schema, settings, mode),
+                    options=cast(Any, options),
+                )
+                break
+            except openai.APIStatusError as exc:
+                if json_schema is not None and mode != "none" and _rejects_format(exc):
+                    if self.structured != "auto":
+                        raise self._format_error(mode, exc) from None
+                    if self._mode == mode:  # concurrent calls may have moved on already
+                        self._mode = _NEXT_MODE[mode]
+                    continue
+                raise _status_error(exc, self.name) from None
+            except openai.APIConnectionError as exc:  # includes APITimeoutError
+                raise ModelTransientError(f"{self.name}: {_describe(exc)}") from None
+            except (openai.OpenAIError, ValueError) as exc:  # undecodable body, ...
+                raise ModelTransientError(
+                    f"{self.name}: unreadable response body ({_describe(exc)})"
+                ) from None
+        return _completion(data, time.perf_counter() - started, self.name)
+
+    def _body(
+        self,
+        messages: Sequence[Message],
+        json_schema: dict[str, Any] | None,
+        settings: ModelSettings,
+        mode: StructuredMode,
+    ) -> dict[str, Any]:
+        wire = [m.to_openai() for m in messages]
+        body: dict[str, Any] = {"model": self.model, "messages": wire}
+        if settings.temperature is not None:
+            body["temperature"] = settings.temperature
+        if settings.max_tokens is not None:
+            body["max_tokens"] = settings.max_tokens
+        if settings.seed is not None:
+            body["seed"] = settings.seed
+        if json_schema is not None:
+            schema_format, object_format, prompt = self._structured_for(json_schema)
+            if mode == "json_schema":
+                body["response_format"] = schema_format
+            elif mode == "json_object":
+                body["response_format"] = object_format
+            else:
+                wire.insert(0, prompt)
+        return body
+
+    def _structured_for(
+        self, schema: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+        """The two response formats and the prompt for `schema`, built once per schema."""
+        cached = self._formats.get(id(schema))
+        if cached is not None and cached[1]["schema"] is schema:
+            return cached
+        name = re.sub(r"[^a-zA-Z0-9_-]", "_", str(schema.get("title") or "output"))[:64]
+        prompt = {
+            "role": "system",
+            "content": "Reply with one JSON document, and nothing else, that matches this "
+            "JSON Schema:\n" + schema_text(schema),
+        }
+        named = {"name": name, "schema": schema, "strict": False}
+        entry = (
+            {"type": "json_schema", "json_schema": named},
+            {"type": "json_object", "schema": schema},
+            prompt,
+        )
+        if len(self._formats) >= 256:
+            self._formats.clear()
+        self._formats[id(schema)] = entry
+        return entry
+
+    def _loop_client(self) -> AsyncOpenAI:
+        # An httpx client's connections belong to one event loop, and `request_sync` runs each
+        # call on a fresh loop, so we keep one client per loop.
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = self._clients[loop] = AsyncOpenAI(**self._client_options)
+        return client
+
+    def _format_error(self, mode: StructuredMode, exc: openai.APIStatusError) -> ConfigError:
+        return ConfigError(
+            f"{self.name}: the server rejected response_format {mode!r} ({_describe(exc)}). "
+            "Use OpenAIModel(..., structured='auto') to fall back to what it supports."
+        )
+
+    async def aclose(self) -> None:
+        """Close the HTTP client this model created for the running event loop, if any."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.close()
+
+
+def _resolve_api_key(api_key: str | None, base_url: str | None) -> str:
+    key = api_key or os.environ.get("OPENAI_API_KEY")
+    if key:
+        return key
+    url = base_url or os.environ.get("OPENAI_BASE_URL") or f"https://{_OPENAI_HOST}/v1"
+    if urlsplit(url).hostname == _OPENAI_HOST:
+        raise ConfigError(
+            "no API key for OpenAI: set the OPENAI_API_KEY environment variable, or pass "
+            "OpenAIModel(..., api_key=...)."
+        )
+    return _NO_KEY  # local servers (llama.cpp, vLLM, Ollama) need none
+
+
+def _completion(data: object, latency_s: float, name: str) -> Completion:
+    """Text and usage of a decoded response body; a malformed one is a transient failure."""
+    try:
+        message = cast(dict[str, Any], data)["choices"][0]["message"]
+        content = message.get("content")
+    except (TypeError, KeyError, IndexError, AttributeError):
+        raise ModelTransientError(f"{name}: the response body was not a chat completion") from None
+    if not isinstance(content, str):
+        if message.get("refusal"):
+            raise ModelError(f"{name} refused: {message['refusal']}. Rephrase the task.")
+        raise ModelTransientError(f"{name}: the response had no message content")
+    usage = cast(dict[str, Any], data).get("usage") or {}
+    return Completion(
+        content,
+        Usage(_count(usage, "prompt_tokens"), _count(usage, "completion_tokens"), latency_s, 1),
+    )
+
+
+def _count(usage: Any, key: str) -> int:
+    value = usage.get(key) if isinstance(usage, dict) else None
+    return value if isinstance(value, int) else 0
+
+
+def _rejects_format(exc: openai.APIStatusError) -> bool:
+    """Whether the server refused the ``response_format`` itself (so a fallback may work)."""
+    if exc.status_code not in (400, 422, 500, 501):
+        return False
+    text = f"{exc.message} {exc.body}".lower()
+    if exc.status_code >= 500:
+        return "input should be 'text'" in text or "response_format" in text
+    return any(marker in text for marker in _FORMAT_MARKERS)
+
+
+def _status_error(exc: openai.APIStatusError, name: str) -> AgoraError:
+    status = exc.status_code
+    detail = _describe(exc)
+    if status >= 500 or status in _TRANSIENT_4XX:
+        return ModelTransientError(
+            f"{name}: HTTP {status}: {detail}",
+            status=status,
+            retry_after=retry_after_s(exc.response.headers),
+        )
+    if status == 401:
+        return ConfigError(
+            f"{name}: the server refused the API key (HTTP 401: {detail}). Check the key "
+            "(OPENAI_API_KEY or OpenAIModel(..., api_key=...))."
+        )
+    if status == 403:
+        return ConfigError(
+            f"{name}: permission denied (HTTP 403: {detail}). Check that the key may use "
+            "this model and endpoint."
+        )
+    if status == 404:
+        return ConfigError(
+            f"{name}: not found (HTTP 404: {detail}). Check the model name and the base_url "
+            "(it usually ends in /v1)."
+        )
+    return ModelError(
+        f"{name}: the server rejected the request (HTTP {status}: {detail}). Check the "
+        "settings (max_tokens, temperature) and that the prompt fits the context window."
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, openai.APIError):
+        body = exc.body
+        if isinstance(body, Mapping) and isinstance(body.get("message"), str):
+            return str(body["message"])[:500]
+        return exc.message[:500]
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def retry_after_s(headers: Mapping[str, str]) -> float | None:
+    """Seconds a server asked us to wait, from ``retry-after-ms`` or ``retry-after``.
+
+    Example:
+        >>> retry_after_s({"retry-after-ms": "250"}), retry_after_s({"retry-after": "2"})
+        (0.25, 2.0)
+        >>> retry_after_s({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})
+        0.0
+    """
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

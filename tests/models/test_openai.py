@@ -1,0 +1,319 @@
+"""`OpenAIModel` against our OpenAI-compatible test server on 127.0.0.1 (no client mocks)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from collections import Counter
+from typing import Any, Literal
+
+import pytest
+from pydantic import BaseModel, Field
+
+from agora.errors import (
+    AgoraError,
+    ConfigError,
+    ModelOutputError,
+    ModelTransientError,
+    ModelUnavailableError,
+)
+from agora.models import CircuitBreaker, Message, ModelSettings, RetryPolicy
+from agora.models.openai import OpenAIModel, retry_after_s
+from agora.testing import minimal_instance, serve_openai, start_server_process, stop_server_process
+
+ASK = [Message("user", "Give facts about France.")]
+FAST = RetryPolicy(max_attempts=4, base_delay_s=0.01, max_delay_s=0.05, timeout_s=0.3)
+
+
+class Facts(BaseModel):
+    country: str = Field(min_length=2, max_length=40)
+    capital: str
+    population: int = Field(ge=1)
+    is_island: bool
+    languages: list[str] = Field(min_length=1, max_length=3)
+    continent: Literal["Europe", "Asia"]
+    motto: str | None = None
+
+
+def make_model(base_url: str, **kwargs: Any) -> OpenAIModel:
+    kwargs.setdefault("retry", FAST)
+    return OpenAIModel("agora-test", base_url=base_url, api_key="sk-test", **kwargs)
+
+
+async def test_text_reply_and_usage() -> None:
+    with serve_openai(text="Paris is the capital.") as server:
+        model = make_model(server.base_url)
+        reply = await model.request(ASK, settings=ModelSettings(temperature=0.0, seed=1))
+        await model.aclose()
+    assert reply.text == "Paris is the capital."
+    assert reply.output is None
+    assert reply.usage.requests == 1
+    assert reply.usage.prompt_tokens == 4 and reply.usage.completion_tokens == 4
+    assert reply.usage.latency_s > 0
+    assert model.name == "openai:agora-test"
+
+
+async def test_request_carries_settings_and_messages() -> None:
+    seen: list[dict[str, Any]] = []
+
+    def reply(request: dict[str, Any], schema: dict[str, Any] | None) -> str:
+        seen.append(request)
+        return "ok"
+
+    with serve_openai(reply=reply) as server:
+        model = make_model(server.base_url)
+        settings = ModelSettings(temperature=0.5, max_tokens=7, seed=3)
+        await model.request([Message("system", "Be brief."), *ASK], settings=settings)
+    assert seen[0]["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": ASK[0].content},
+    ]
+    assert (seen[0]["temperature"], seen[0]["max_tokens"], seen[0]["seed"]) == (0.5, 7, 3)
+    assert "response_format" not in seen[0]
+
+
+async def test_structured_output_through_json_schema() -> None:
+    formats: list[dict[str, Any]] = []
+
+    def reply(request: dict[str, Any], schema: dict[str, Any] | None) -> str:
+        formats.append(request["response_format"])
+        return json.dumps(minimal_instance(schema or {}))
+
+    with serve_openai(reply=reply) as server:
+        model = make_model(server.base_url)
+        reply_ = await model.request(ASK, Facts)
+    assert isinstance(reply_.output, Facts)
+    assert formats[0]["type"] == "json_schema"
+    assert formats[0]["json_schema"]["name"] == "Facts"
+    assert formats[0]["json_schema"]["schema"] == Facts.model_json_schema()
+    assert model.structured_mode == "json_schema"
+
+
+async def test_llamacpp_server_falls_back_to_json_object_once() -> None:
+    with serve_openai(structured="llamacpp") as server:
+        model = make_model(server.base_url)
+        first = await model.request(ASK, Facts)
+        assert model.structured_mode == "json_object"
+        assert server.stats() == {"requests": 2, "ok": 1, "status_500": 1}
+        second = await model.request(ASK, Facts)
+        stats = server.stats()
+    assert isinstance(first.output, Facts) and isinstance(second.output, Facts)
+    assert stats == {"requests": 3, "ok": 2, "status_500": 1}  # the probe is not repeated
+    assert first.usage.requests == 1  # the rejected probe is not a completion
+
+
+async def test_server_without_response_format_falls_back_to_a_prompt() -> None:
+    def reply(request: dict[str, Any], schema: dict[str, Any] | None) -> str:
+        assert schema is None
+        system = request["messages"][0]
+        assert system["role"] == "system" and "JSON Schema" in system["content"]
+        return json.dumps(minimal_instance(json.loads(system["content"].split("\n", 1)[1])))
+
+    with serve_openai(structured="none", reply=reply) as server:
+        model = make_model(server.base_url)
+        first = await model.request(ASK, Facts)
+        second = await model.request(ASK, Facts)
+        stats = server.stats()
+    assert model.structured_mode == "none"
+    assert isinstance(first.output, Facts) and isinstance(second.output, Facts)
+    assert stats == {"requests": 4, "ok": 2, "status_400": 2}
+
+
+async def test_pinned_structured_mode_that_the_server_rejects_is_a_config_error() -> None:
+    with serve_openai(structured="llamacpp") as server:
+        model = make_model(server.base_url, structured="json_schema")
+        with pytest.raises(ConfigError, match="structured='auto'"):
+            await model.request(ASK, Facts)
+
+
+async def test_rate_limit_retry_after_is_honoured() -> None:
+    policy = RetryPolicy(max_attempts=2, base_delay_s=0.0, timeout_s=2.0)
+    with serve_openai(script=["rate_limit"], retry_after_ms=300) as server:
+        model = make_model(server.base_url, retry=policy)
+        started = time.perf_counter()
+        reply = await model.request(ASK)
+        elapsed = time.perf_counter() - started
+        stats = server.stats()
+    assert reply.text
+    assert elapsed >= 0.29
+    assert stats == {"requests": 2, "rate_limit": 1, "ok": 1}
+
+
+@pytest.mark.parametrize("fault", ["server_error", "timeout", "garbage"])
+async def test_transient_fault_then_success(fault: str) -> None:
+    with serve_openai(script=[fault], hang_s=1.0) as server:
+        model = make_model(server.base_url)
+        reply = await model.request(ASK, Facts)
+        stats = server.stats()
+    assert isinstance(reply.output, Facts)
+    assert stats["requests"] == 2 and stats[fault] == 1
+
+
+async def test_transient_errors_carry_status_and_retry_after() -> None:
+    with serve_openai(script=["rate_limit", "server_error"], retry_after_ms=1500) as server:
+        model = make_model(server.base_url)
+        with pytest.raises(ModelTransientError) as rate_limited:
+            await model.complete(ASK, json_schema=None, settings=ModelSettings())
+        with pytest.raises(ModelTransientError) as failed:
+            await model.complete(ASK, json_schema=None, settings=ModelSettings())
+    assert (rate_limited.value.status, rate_limited.value.retry_after) == (429, 1.5)
+    assert (failed.value.status, failed.value.retry_after) == (500, None)
+    assert rate_limited.value.__cause__ is None  # no raw openai exception leaks
+
+
+async def test_persistent_failure_is_model_unavailable() -> None:
+    with serve_openai(failure_rate=1.0, hang_s=1.0) as server:
+        model = make_model(server.base_url)
+        with pytest.raises(ModelUnavailableError, match="4 attempt"):
+            await model.request(ASK, Facts)
+        assert server.stats()["requests"] == 4
+
+
+async def test_breaker_opens_against_a_dead_endpoint_and_fails_fast() -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    breaker = CircuitBreaker(failure_threshold=4, cooldown_s=60.0)
+    policy = RetryPolicy(max_attempts=2, base_delay_s=0.0, timeout_s=1.0)
+    model = make_model(f"http://127.0.0.1:{port}/v1", retry=policy, breaker=breaker)
+    for _ in range(2):
+        with pytest.raises(ModelUnavailableError, match="attempt"):
+            await model.request(ASK)
+    assert breaker.is_open
+    started = time.perf_counter()
+    with pytest.raises(ModelUnavailableError, match="circuit breaker open"):
+        await model.request(ASK)
+    assert time.perf_counter() - started < 0.05
+
+
+async def test_wrong_api_key_is_a_config_error() -> None:
+    with serve_openai(api_key="sk-right") as server:
+        model = make_model(server.base_url)
+        with pytest.raises(ConfigError, match="API key"):
+            await model.request(ASK)
+        assert server.stats()["requests"] == 1  # not retried
+
+
+async def test_unknown_model_is_a_config_error() -> None:
+    with serve_openai() as server:
+        model = OpenAIModel("no-such-model", base_url=server.base_url, retry=FAST)
+        with pytest.raises(ConfigError, match="model name and the base_url"):
+            await model.request(ASK)
+
+
+async def test_invalid_structured_reply_gets_one_repair_then_model_output_error() -> None:
+    requests: list[dict[str, Any]] = []
+
+    def reply(request: dict[str, Any], schema: dict[str, Any] | None) -> str:
+        requests.append(request)
+        return '{"country": "France"}'
+
+    with serve_openai(reply=reply) as server:
+        model = make_model(server.base_url)
+        with pytest.raises(ModelOutputError) as caught:
+            await model.request(ASK, Facts)
+    assert caught.value.raw == '{"country": "France"}'
+    assert len(requests) == 2
+    assert "not valid" in requests[1]["messages"][-1]["content"]
+
+
+def test_request_sync_works_across_event_loops() -> None:
+    with serve_openai(text="hi") as server:
+        model = make_model(server.base_url)
+        assert [model.request_sync(ASK).text for _ in range(3)] == ["hi"] * 3
+
+
+def test_api_key_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        OpenAIModel("gpt-4o-mini")
+    assert OpenAIModel("qwen", base_url="http://127.0.0.1:8080/v1").name == "openai:qwen"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
+    assert OpenAIModel("gpt-4o-mini").retry == RetryPolicy(max_attempts=4, timeout_s=60.0)
+    with pytest.raises(ConfigError, match="structured"):
+        OpenAIModel("gpt-4o-mini", structured="xml")  # type: ignore[arg-type]
+
+
+def test_retry_after_parsing() -> None:
+    assert retry_after_s({}) is None
+    assert retry_after_s({"retry-after-ms": "20", "retry-after": "9"}) == 0.02
+    assert retry_after_s({"retry-after": "1.5"}) == 1.5
+    assert retry_after_s({"retry-after": "soon"}) is None
+    in_a_minute = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 60))
+    assert 55 < (retry_after_s({"retry-after": in_a_minute}) or 0) <= 60
+
+
+class Node(BaseModel):
+    name: str = Field(min_length=3, max_length=5)
+    weight: float = Field(gt=2.5, lt=10)
+    count: int = Field(ge=-4, le=-2)
+    children: list[Node] = Field(default_factory=list)
+    pair: tuple[int, str]
+    tags: set[str] = Field(min_length=1)
+    mapping: dict[str, int]
+    kind: Literal["leaf"] = "leaf"
+    parent: Node | None
+    choice: int | str
+
+
+@pytest.mark.parametrize("output_type", [Facts, Node])
+def test_minimal_instance_is_valid_for_pydantic_schemas(output_type: type[BaseModel]) -> None:
+    output_type.model_validate(minimal_instance(output_type.model_json_schema()))
+
+
+def test_fault_decisions_are_deterministic_and_split_evenly() -> None:
+    from agora.testing.openai_server import ServerOptions, _State
+
+    def decide(seed: int) -> list[Any]:
+        state = _State(ServerOptions(failure_rate=0.4, seed=seed))
+        return [state.fault_for(f"body {i % 500}".encode()) for i in range(4000)]
+
+    assert decide(1) == decide(1) != decide(2)
+    counts = Counter(decide(1))
+    assert 0.37 < 1 - counts[None] / 4000 < 0.43
+    assert all(350 < counts[fault] < 450 for fault in ("rate_limit", "timeout", "garbage"))
+
+
+async def test_subprocess_server_speaks_the_wire_format() -> None:
+    proc, base_url = start_server_process(script=["server_error"], models=["agora-test"])
+    try:
+        model = make_model(base_url)
+        reply = await model.request(ASK, Facts)
+        await model.aclose()
+    finally:
+        stop_server_process(proc)
+    assert isinstance(reply.output, Facts)
+    assert proc.returncode == 0
+
+
+@pytest.mark.slow
+async def test_thousand_tasks_at_30_percent_failures_finish_or_fail_typed() -> None:
+    """Spec: 30% failures (timeouts, 429s, 500s, garbage) and 4 attempts: >= 99% finish."""
+    proc, base_url = start_server_process(failure_rate=0.3, seed=1, hang_s=1.0, retry_after_ms=20)
+    policy = RetryPolicy(max_attempts=4, base_delay_s=0.02, max_delay_s=0.2, timeout_s=0.25)
+    model = make_model(base_url, retry=policy)
+    gate = asyncio.Semaphore(50)
+
+    async def task(i: int) -> Facts | BaseException:
+        async with gate:
+            ask = [Message("user", f"Give facts about country number {i}.")]
+            try:
+                return (await model.request(ask, Facts)).output or ValueError("no output")
+            except Exception as exc:
+                return exc
+
+    try:
+        started = time.perf_counter()
+        results = await asyncio.wait_for(asyncio.gather(*(task(i) for i in range(1000))), 120)
+        elapsed = time.perf_counter() - started
+        await model.aclose()
+    finally:
+        stop_server_process(proc)
+    failures = [r for r in results if not isinstance(r, Facts)]
+    assert len(failures) <= 10, Counter(type(f).__name__ for f in failures)
+    assert all(isinstance(f, AgoraError) for f in failures), failures[:3]
+    assert not model.breaker.is_open
+    print(f"1000 tasks in {elapsed:.1f}s; {len(failures)} typed failures")
