@@ -106,17 +106,17 @@ def _decision_type(options: DecisionOptions, tools: tuple[Tool, ...]) -> type[Ba
     answer = create_model(
         "Answer",
         __config__=ConfigDict(extra="forbid"),
-        action=(Literal["answer"], ...),
+        action=(_literal("answer"), ...),
         answer=(str, Field(min_length=1, max_length=options.max_answer_chars)),
     )
     variants: list[Any] = [answer]
     if options.neighbours:
-        target = Literal[options.neighbours]  # type: ignore[valid-type]
+        target = _literal(*options.neighbours)
         variants.append(
             create_model(
                 "Forward",
                 __config__=ConfigDict(extra="forbid"),
-                action=(Literal["forward"], ...),
+                action=(_literal("forward"), ...),
                 to=(target, ...),
                 reason=(str, Field(max_length=options.max_reason_chars)),
             )
@@ -132,8 +132,8 @@ def _decision_type(options: DecisionOptions, tools: tuple[Tool, ...]) -> type[Ba
                 create_model(
                     "Split",
                     __config__=ConfigDict(extra="forbid"),
-                    action=(Literal["split"], ...),
-                    parts=(list[part], Field(min_length=2, max_length=options.max_parts)),  # type: ignore[valid-type]
+                    action=(_literal("split"), ...),
+                    parts=(_list_of(part), Field(min_length=2, max_length=options.max_parts)),
                 )
             )
     for tool in tools:
@@ -142,7 +142,7 @@ def _decision_type(options: DecisionOptions, tools: tuple[Tool, ...]) -> type[Ba
                 f"Call_{tool.name}",
                 __doc__=tool.description or None,
                 __config__=ConfigDict(extra="forbid"),
-                action=(Literal[f"call:{tool.name}"], ...),  # type: ignore[valid-type]
+                action=(_literal(f"call:{tool.name}"), ...),
                 arguments=(tool.args_model, ...),
             )
         )
@@ -150,6 +150,15 @@ def _decision_type(options: DecisionOptions, tools: tuple[Tool, ...]) -> type[Ba
         return RootModel[answer]  # type: ignore[valid-type]
     union = Annotated[Union[tuple(variants)], Field(discriminator="action")]  # type: ignore[valid-type]  # noqa: UP007
     return RootModel[union]  # type: ignore[valid-type]
+
+
+def _literal(*values: str) -> Any:
+    """``Literal[values]`` built at run time (a type checker cannot see through it)."""
+    return Literal.__getitem__(values)
+
+
+def _list_of(item: type[BaseModel]) -> Any:
+    return list[item]  # type: ignore[valid-type]
 
 
 def to_decision(output: BaseModel) -> Decision:

@@ -53,7 +53,7 @@ class Tool:
         Raises:
             ConfigError: a parameter has no type annotation, or the name is not an identifier.
         """
-        tool_name = name or getattr(fn, "__name__", "")
+        tool_name = str(name or getattr(fn, "__name__", ""))
         if not _NAME.match(tool_name):
             raise ConfigError(f"tool name {tool_name!r} must be a Python identifier")
         hints = get_type_hints(fn)
@@ -67,7 +67,7 @@ class Tool:
                 )
             default = ... if param.default is param.empty else param.default
             fields[param.name] = (hints[param.name], default)
-        args_model = create_model(  # type: ignore[call-overload]
+        args_model = create_model(
             f"{tool_name}_args", __config__=ConfigDict(extra="forbid"), **fields
         )
         doc = description if description is not None else inspect.getdoc(fn) or ""

@@ -1,14 +1,12 @@
-"""The ``agora`` command line: ``agora demo`` and ``agora schema`` (see `agora.cli.main`).
+"""The ``agora`` command line: ``agora demo`` and ``agora schema``.
+
+`agora.cli.main.main` is the entry point; the rest are its parts: `agora.cli.demo` (the demo
+team), `agora.cli.render` (plain and live views of a run), `agora.cli.triage` (the routing
+agent) and `agora.cli.calculator` (the mathematician's tool).
 
 Example:
-    >>> from agora.cli import main
+    >>> from agora.cli.main import main
     >>> main(["--version"])
     agora ...
     0
 """
-
-from __future__ import annotations
-
-from agora.cli.main import entry, main
-
-__all__ = ["entry", "main"]

@@ -39,9 +39,9 @@ _UNARY: dict[type[ast.unaryop], Callable[[Number], Number]] = {
 
 
 def calculate(expression: str) -> str:
-    """Evaluate an arithmetic expression such as '12 * (3 + 4)' and return the result.
+    """Evaluate an arithmetic expression (numbers, + - * / // % ** and parentheses).
 
-    Supports numbers, + - * / // % ** and parentheses; nothing else.
+    Anything else (names, calls, attributes) is refused, and so are huge powers.
 
     Args:
         expression: the arithmetic to evaluate.
@@ -107,10 +107,10 @@ def _eval(node: ast.expr) -> Number:
 def _check_power(base: Number, exponent: Number) -> None:
     if abs(exponent) > MAX_EXPONENT:
         raise ValueError(f"exponent {exponent} is too large (the limit is {MAX_EXPONENT})")
-    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0:
-        # Bound the size of the result before computing it.
-        if (abs(base).bit_length() - 1) * exponent > _MAX_BITS:
-            raise ValueError(f"{base} ** {exponent} has more than about 1,000 digits")
+    # Bound the size of an integer result before computing it.
+    exact = isinstance(base, int) and isinstance(exponent, int) and exponent > 0
+    if exact and (abs(int(base)).bit_length() - 1) * int(exponent) > _MAX_BITS:
+        raise ValueError(f"{base} ** {exponent} has more than about 1,000 digits")
 
 
 def _describe(node: ast.expr) -> str:

@@ -10,18 +10,18 @@ from __future__ import annotations
 import time
 from typing import TypedDict
 
-from agora.cli.render import LiveView, PlainView
 from rich.console import Console
 
 from agora.agents.agent import Agent
 from agora.cli.calculator import calculate
+from agora.cli.render import LiveView, PlainView
 from agora.cli.triage import TriageAgent
 from agora.models.base import Model, ModelSettings
 from agora.runtime.budget import Budget
 from agora.runtime.result import Result
 from agora.runtime.team import Team
 
-__all__ = ["DEMO_EDGES", "DEMO_TASK", "build_demo_team", "preload", "run_demo"]
+__all__ = ["DEMO_EDGES", "DEMO_TASK", "build_demo_team", "run_demo"]
 
 #: The task run when ``agora demo`` is given none.
 DEMO_TASK = "What is the capital of France?"
@@ -86,22 +86,6 @@ def build_demo_team(model: Model, *, max_hops: int | None = 12) -> Team:
     return Team(agents, DEMO_EDGES, entry="triage", budget=Budget(hops=max_hops))
 
 
-def preload(model: Model) -> float:
-    """Load `model`'s weights now if it has a ``load()`` method; return the seconds it took.
-
-    Example:
-        >>> from agora.testing import ScriptedModel
-        >>> preload(ScriptedModel([]))
-        0.0
-    """
-    load = getattr(model, "load", None)
-    if not callable(load):
-        return 0.0
-    started = time.perf_counter()
-    load()
-    return time.perf_counter() - started
-
-
 def run_demo(
     task: str,
     *,
@@ -132,8 +116,12 @@ def run_demo(
         'Paris'
     """
     team = build_demo_team(model, max_hops=max_hops)
-    view = LiveView(console, team, task) if tui else PlainView(console, team, task)
-    with view:
-        view.loading(model.name)
-        view.loaded(model.name, preload(model))
+    view_type = LiveView if tui else PlainView
+    with view_type(console, team, task, model=model.name) as view:
+        load = getattr(model, "load", None)
+        if callable(load):  # local weights: load them now, in view, not inside the first call
+            view.loading()
+            started = time.perf_counter()
+            load()
+            view.loaded(time.perf_counter() - started)
         return team.run_sync(task, on_event=view.on_event)

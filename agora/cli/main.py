@@ -75,15 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="run a four-agent team on a question and show the messages it exchanges",
         description=(
-            "Run a team of four agents (triage, geographer, mathematician, writer) on TASK. "
-            "Triage routes the task to an expert, who answers or hands it to the writer. "
-            "By default every agent runs on the embedded local model; no network is used."
+            "Run a team of four agents (triage, geographer, mathematician, writer) on TASK.\n"
+            "Triage routes the task to an expert, who answers it or hands it to the writer.\n"
+            "By default every agent runs on the embedded local model: no network is used."
         ),
         epilog=_DEMO_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument(
-        "task", nargs="?", default=DEMO_TASK, help="the question (default: %(default)r)"
+        "task",
+        nargs="?",
+        default=DEMO_TASK,
+        metavar="TASK",
+        help="the question (default: %(default)r)",
     )
     demo.add_argument(
         "--model",

@@ -2,7 +2,7 @@
 
 Both read only `agora.runtime.events`, so they show any team, not just the demo's. A view is a
 context manager; between entering and leaving it, `loading` and `loaded` report the model's
-weights and `on_event` is the ``on_event`` callback of `Team.run`.
+weights loading and `on_event` is the ``on_event`` callback of `Team.run`.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ _LOG_ROWS = 10
 
 
 def clip(text: str, limit: int = 80) -> str:
-    """`text` on one line, cut to `limit` characters with an ellipsis.
+    r"""`text` on one line, cut to `limit` characters with an ellipsis.
 
     Example:
-        >>> clip("a  long\\nline", 8)
+        >>> clip("a  long\nline", 8)
         'a long…'
     """
     flat = " ".join(text.split())
@@ -64,6 +64,14 @@ def _payload_text(envelope: Envelope) -> str:
     return str(getattr(envelope.payload, "text", ""))
 
 
+def _log_text(envelope: Envelope) -> Text:
+    text = Text(clip(_payload_text(envelope), 200))
+    reason = str(getattr(envelope.payload, "reason", ""))
+    if reason:
+        text.append(f"  ({clip(reason, 60)})", style="dim")
+    return text
+
+
 def _neighbours(team: Team, name: str) -> str:
     return ", ".join(team.neighbours(name))
 
@@ -71,10 +79,11 @@ def _neighbours(team: Team, name: str) -> str:
 class _View:
     """What both views share: the team, the task, and the context-manager protocol."""
 
-    def __init__(self, console: Console, team: Team, task: str) -> None:
+    def __init__(self, console: Console, team: Team, task: str, *, model: str = "") -> None:
         self.console = console
         self.team = team
         self.task = task
+        self.model = model
 
     def __enter__(self) -> _View:
         return self
@@ -87,11 +96,11 @@ class _View:
     ) -> None:
         return None
 
-    def loading(self, model: str) -> None:
+    def loading(self) -> None:
         """The model's weights start loading."""
 
-    def loaded(self, model: str, seconds: float) -> None:
-        """The model is ready (`seconds`: how long loading took; 0 when nothing loaded)."""
+    def loaded(self, seconds: float) -> None:
+        """The model's weights are loaded; it took `seconds`."""
 
     def on_event(self, event: events.Event) -> None:
         """Show one event of the run."""
@@ -108,36 +117,37 @@ class PlainView(_View):
         >>> console = Console(file=io.StringIO(), width=200)
         >>> with PlainView(console, team, "2 + 2?") as view:
         ...     result = team.run_sync("2 + 2?", on_event=view.on_event)
-        >>> print(console.file.getvalue())  # doctest: +ELLIPSIS
-        team: solo (entry) ...
+        >>> print(console.file.getvalue(), end="")  # doctest: +ELLIPSIS
+        [team]    solo (entry)  general
         [deliver] user -> solo  task: 2 + 2?
-        ...
+        [think]   solo …
+        [decide]  solo answer: 4  (... tokens, 0.0 s)
+        [deliver] solo -> user  answer: 4
         answer: 4
         answered by: solo
-        tokens: ...  hops: 2  time: ... s
+        tokens: ...  hops: 2  time: 0.0 s
     """
 
     def __enter__(self) -> PlainView:
-        lines = []
-        for agent in self.team.agents.values():
-            entry = " (entry)" if agent.name == self.team.entry else ""
+        agents = list(self.team.agents.values())
+        names = [a.name + (" (entry)" if a.name == self.team.entry else "") for a in agents]
+        width = max(len(name) for name in names)
+        for i, (agent, name) in enumerate(zip(agents, names, strict=True)):
             tools = f" [tools: {', '.join(t.name for t in agent.tools)}]" if agent.tools else ""
             onward = _neighbours(self.team, agent.name)
-            lines.append(
-                f"{agent.name}{entry}: {agent.expertise or 'general'}{tools}"
-                + (f" -> {onward}" if onward else "")
-            )
-        self._line("team", ("\n      ".join(lines)), "bold")
+            text = f"{name.ljust(width)}  {agent.expertise or 'general'}{tools}"
+            self._line("team" if i == 0 else "", text + (f" -> {onward}" if onward else ""), "bold")
+        if self.model:
+            self._line("model", f"{self.model}, shared by all {len(agents)} agents", "bold")
         return self
 
-    def loading(self, model: str) -> None:
-        """Say which model is loading."""
-        self._line("load", f"{model} …", "dim")
+    def loading(self) -> None:
+        """Say the weights are loading."""
+        self._line("load", "loading the weights…", "dim")
 
-    def loaded(self, model: str, seconds: float) -> None:
+    def loaded(self, seconds: float) -> None:
         """Say the model is ready."""
-        if seconds:
-            self._line("load", f"{model} ready in {seconds:.1f} s", "dim")
+        self._line("load", f"ready in {seconds:.1f} s", "dim")
 
     def on_event(self, event: events.Event) -> None:
         """Print one line for `event` (three for the final answer)."""
@@ -151,8 +161,17 @@ class PlainView(_View):
             self._line("tool", f"{event.agent} {event.call} = {clip(event.result)}", "magenta")
         elif isinstance(event, events.Decided):
             usage = event.usage
-            cost = f"  ({usage.total_tokens} tokens, {usage.latency_s:.1f} s)" if usage.requests else ""
-            self._line("decide", f"{event.agent} {event.action} {clip(event.detail)}{cost}", "blue")
+            cost = (
+                f"  ({usage.total_tokens} tokens, {usage.latency_s:.1f} s)"
+                if usage.requests
+                else ""
+            )
+            what = (
+                f"{event.action}: {clip(event.detail)}"
+                if event.action == "answer"
+                else (f"{event.action} {clip(event.detail)}")
+            )
+            self._line("decide", f"{event.agent} {what}{cost}", "blue")
         elif isinstance(event, events.Finished):
             result = event.result
             self.console.print(Text(f"answer: {result.answer}", style="bold green"), soft_wrap=True)
@@ -160,7 +179,7 @@ class PlainView(_View):
             self.console.print(summary(result), markup=False, highlight=False, soft_wrap=True)
 
     def _line(self, tag: str, text: str, style: str) -> None:
-        line = Text(f"[{tag}]".ljust(10), style=style)
+        line = Text(f"[{tag}]".ljust(10) if tag else " " * 10, style=style)
         line.append(text, style="default")
         self.console.print(line, soft_wrap=True, highlight=False)
 
@@ -169,7 +188,7 @@ class PlainView(_View):
 class _Message:
     route: str
     kind: str
-    text: str
+    text: Text
 
 
 @dataclass(slots=True)
@@ -199,8 +218,8 @@ class LiveView(_View):
         True
     """
 
-    def __init__(self, console: Console, team: Team, task: str) -> None:
-        super().__init__(console, team, task)
+    def __init__(self, console: Console, team: Team, task: str, *, model: str = "") -> None:
+        super().__init__(console, team, task, model=model)
         self._state = _LiveState()
         self._lock = threading.Lock()  # the refresh thread renders while events arrive
         self._started = time.perf_counter()
@@ -224,13 +243,13 @@ class LiveView(_View):
                 self._state.status = f"stopped: {exc_type.__name__}"
         self._live.stop()
 
-    def loading(self, model: str) -> None:
+    def loading(self) -> None:
         """Show the loading spinner."""
-        self._set_status(f"loading model {model}…")
+        self._set_status(f"loading model {self.model}…")
 
-    def loaded(self, model: str, seconds: float) -> None:
+    def loaded(self, seconds: float) -> None:
         """Clear the loading spinner."""
-        self._set_status(f"{model} ready" + (f" ({seconds:.1f} s to load)" if seconds else ""))
+        self._set_status(f"model loaded in {seconds:.1f} s")
 
     def on_event(self, event: events.Event) -> None:
         """Update the display with `event`."""
@@ -247,18 +266,18 @@ class LiveView(_View):
         state = self._state
         if isinstance(event, events.Delivered):
             env = event.envelope
-            state.messages.append(_Message(_route(env), env.kind, _payload_text(env)))
+            state.messages.append(_Message(_route(env), env.kind, _log_text(env)))
+            if env.sender in self.team.agents:
+                verb = "answer →" if env.kind == "answer" else "→"
+                state.done[env.sender] = f"{verb} {', '.join(env.recipients)}"
         elif isinstance(event, events.Thinking):
             state.active.add(event.agent)
-            state.done.pop(event.agent, None)
             state.status = f"{event.agent} is thinking…"
         elif isinstance(event, events.ToolUsed):
             state.tools.append(f"{event.agent}: {event.call} = {clip(event.result, 40)}")
             state.status = f"{event.agent} called {clip(event.call, 40)}"
         elif isinstance(event, events.Decided):
             state.active.discard(event.agent)
-            label = event.action if event.action == "answer" else clip(event.detail, 40)
-            state.done[event.agent] = label if event.action == "answer" else f"{event.action} {label}"
             state.tokens[event.agent] = state.tokens.get(event.agent, 0) + event.usage.total_tokens
             state.status = f"{event.agent} decided: {event.action}"
         elif isinstance(event, events.Finished):
@@ -276,23 +295,28 @@ class LiveView(_View):
         return Group(*parts)
 
     def _header(self) -> RenderableType:
-        text = Text.assemble(("task  ", "bold"), (self.task, "default"))
+        text = Text.assemble(("task   ", "bold"), (self.task, "default"))
+        if self.model:
+            agents = len(self.team.agents)
+            text.append(f"\nmodel  {self.model} · shared by all {agents} agents", style="dim")
         return Panel(text, title="[bold]agora demo[/]", title_align="left", border_style="blue")
 
     def _team(self) -> RenderableType:
-        table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False)
-        table.add_column("", width=1)
+        table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
+        table.add_column("", width=1, no_wrap=True)
         table.add_column("agent", style="bold", no_wrap=True)
-        table.add_column("expertise", ratio=2)
-        table.add_column("forwards to", style="dim", ratio=1)
-        table.add_column("status", ratio=1)
+        table.add_column("expertise → forwards to", ratio=1)
+        table.add_column("status", no_wrap=True, min_width=16, overflow="ellipsis")
         table.add_column("tokens", justify="right", no_wrap=True)
         state = self._state
         for agent in self.team.agents.values():
             name = agent.name + (" (entry)" if agent.name == self.team.entry else "")
-            expertise = agent.expertise + (
-                f" [tools: {', '.join(t.name for t in agent.tools)}]" if agent.tools else ""
-            )
+            about = Text(agent.expertise or "general")
+            if agent.tools:
+                about.append(f" [tools: {', '.join(t.name for t in agent.tools)}]", style="magenta")
+            onward = _neighbours(self.team, agent.name)
+            if onward:
+                about.append(f"\n→ {onward}", style="dim")
             if agent.name in state.active:
                 marker: RenderableType = self._spinner
                 status = Text("thinking…", style="cyan")
@@ -300,14 +324,7 @@ class LiveView(_View):
                 marker = Text("✓" if agent.name in state.done else " ", style="green")
                 status = Text(state.done.get(agent.name, ""), style="green")
             tokens = state.tokens.get(agent.name)
-            table.add_row(
-                marker,
-                name,
-                expertise,
-                _neighbours(self.team, agent.name),
-                status,
-                "" if tokens is None else str(tokens),
-            )
+            table.add_row(marker, Text(name), about, status, "" if tokens is None else str(tokens))
         return Panel(table, title="team", title_align="left", border_style="dim")
 
     def _log(self) -> RenderableType:
@@ -321,10 +338,12 @@ class LiveView(_View):
         for message in messages[-_LOG_ROWS:]:
             style = _KIND_STYLE.get(message.kind, "white")
             table.add_row(
-                message.route.replace("->", "→"), Text(message.kind, style=style), message.text
+                Text(message.route.replace("->", "→")),
+                Text(message.kind, style=style),
+                message.text,
             )
         for call in self._state.tools[-3:]:
-            table.add_row(Text("tool", style="magenta"), "", call)
+            table.add_row(Text("tool", style="magenta"), "", Text(call))
         if not messages:
             table.add_row(Text("no messages yet", style="dim"), "", "")
         return Panel(table, title="messages", title_align="left", border_style="dim")
@@ -343,15 +362,13 @@ class LiveView(_View):
         stats = Text.assemble(
             ("answered by ", "dim"),
             (result.answered_by, "bold"),
-            ("  ·  hops ", "dim"),
-            (str(result.hops), "bold"),
-            ("  ·  tokens ", "dim"),
-            (str(usage.total_tokens), "bold"),
-            (f" ({usage.prompt_tokens} prompt, {usage.completion_tokens} completion)", "dim"),
-            ("  ·  ", "dim"),
-            (f"{usage.tokens_per_s:.1f}", "bold"),
-            (" tokens/s", "dim"),
-            ("  ·  ", "dim"),
+            (" · ", "dim"),
+            (f"{result.hops} hops", "bold"),
+            (" · ", "dim"),
+            (f"{usage.total_tokens} tokens", "bold"),
+            (" · ", "dim"),
+            (f"{usage.tokens_per_s:.1f} tokens/s", "bold"),
+            (" · ", "dim"),
             (f"{result.elapsed_s:.1f} s", "bold"),
         )
         body = Group(Text(result.answer, style="bold"), Text(""), stats)

@@ -75,10 +75,9 @@ class TriageAgent(Agent):
 @lru_cache(maxsize=64)
 def _route_type(names: tuple[str, ...]) -> type[BaseModel]:
     """A forward decision whose target can only be one of `names`."""
-    return create_model(  # type: ignore[call-overload, no-any-return]
-        "Route",
-        __config__=ConfigDict(extra="forbid"),
-        action=(Literal["forward"], ...),
-        to=(Literal[names], ...),  # type: ignore[valid-type]
-        reason=(str, Field(max_length=_MAX_REASON)),
-    )
+    fields: dict[str, Any] = {
+        "action": (Literal["forward"], ...),
+        "to": (Literal[names], ...),
+        "reason": (str, Field(max_length=_MAX_REASON)),
+    }
+    return create_model("Route", __config__=ConfigDict(extra="forbid"), **fields)

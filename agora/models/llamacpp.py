@@ -168,11 +168,13 @@ class LlamaCppModel(Model):
             raise ConfigError(f"llama.cpp could not load {key.path}: {exc}") from exc
 
     def _grammar(self, weights: _Weights, schema: dict[str, Any]) -> Any:
-        text = json.dumps(schema, sort_keys=True)
-        grammar = weights.grammars.get(text)
+        key = json.dumps(schema, sort_keys=True)
+        grammar = weights.grammars.get(key)
         if grammar is None:
-            grammar = _llama_cpp().LlamaGrammar.from_string(json_grammar(text), verbose=False)
-            weights.grammars[text] = grammar
+            # Declared field order matters ("reason, then answer"): build from the unsorted text.
+            gbnf = json_grammar(json.dumps(schema))
+            grammar = _llama_cpp().LlamaGrammar.from_string(gbnf, verbose=False)
+            weights.grammars[key] = grammar
         return grammar
 
     async def complete(

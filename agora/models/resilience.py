@@ -156,7 +156,8 @@ async def call_with_retries(
             continue
         breaker.record(True)
         return result
+    reason = str(last).removeprefix(f"{name}: ").rstrip(".")
     raise ModelUnavailableError(
-        f"{name}: {policy.max_attempts} attempt(s) failed; last error: {last}. "
+        f"{name}: {policy.max_attempts} attempt(s) failed; last error: {reason}. "
         "Raise RetryPolicy.max_attempts, or check the endpoint."
     ) from last

@@ -34,7 +34,22 @@ def all_schemas() -> dict[str, dict[str, Any]]:
     """
     schemas = {kind: cls.model_json_schema() for kind, cls in PAYLOAD_TYPES.items()}
     schemas["envelope"] = Envelope.model_json_schema()
+    for schema in schemas.values():
+        _drop_examples(schema)
     return schemas
+
+
+def _drop_examples(node: Any) -> None:
+    """Keep docstrings' prose in ``description`` but not their doctest examples."""
+    if isinstance(node, dict):
+        description = node.get("description")
+        if isinstance(description, str) and "Example:" in description:
+            node["description"] = description.split("Example:")[0].strip()
+        for value in node.values():
+            _drop_examples(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_examples(value)
 
 
 def schema_hash(schema: dict[str, Any]) -> str:

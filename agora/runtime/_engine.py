@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import START, StateGraph
@@ -224,7 +224,7 @@ def build_graph() -> Any:
         return [Send("deliver", state["start"])]
 
     graph: StateGraph[Any] = StateGraph(_State)
-    graph.add_node("deliver", deliver)
+    graph.add_node("deliver", cast(Any, deliver))
     graph.add_conditional_edges(START, start, ["deliver"])
     return graph.compile()
 

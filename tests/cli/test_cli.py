@@ -1,0 +1,424 @@
+"""The ``agora`` command: version, help, schema, the demo (scripted and real) and its tool."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+import agora.cli.main as cli
+from agora import Agent, ModelOutputError, Team, ToolError, __version__
+from agora.agents.decision import ForwardDecision
+from agora.agents.tools import Tool
+from agora.cli.calculator import MAX_EXPONENT, calculate
+from agora.cli.demo import DEMO_TASK, build_demo_team, run_demo
+from agora.cli.main import main
+from agora.cli.render import LiveView, PlainView
+from agora.cli.triage import TriageAgent
+from agora.models.base import Message
+from agora.protocols.schema import PAYLOAD_TYPES, all_schemas
+from agora.testing import FunctionModel, ScriptedModel
+
+
+def _reply(**data: Any) -> str:
+    return json.dumps(data)
+
+
+def scripted_team_model(replies: dict[str, list[str]]) -> FunctionModel:
+    """A model that answers each agent from its own queue, keyed by the agent's system prompt."""
+    queues = {name: list(steps) for name, steps in replies.items()}
+
+    def reply(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+        system = messages[0].content
+        for name, queue in queues.items():
+            if system.startswith(f"You are {name},"):
+                return queue.pop(0)
+        raise AssertionError(f"no script for {system!r}")
+
+    return FunctionModel(reply, name="scripted-team")
+
+
+def france_model() -> FunctionModel:
+    return scripted_team_model(
+        {
+            "triage": [_reply(action="forward", to="geographer", reason="a capital")],
+            "geographer": [_reply(action="answer", answer="Paris")],
+        }
+    )
+
+
+def recording_console(**kwargs: Any) -> Console:
+    return Console(record=True, file=io.StringIO(), width=120, **kwargs)
+
+
+# --- version, help -------------------------------------------------------------------------
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"agora {__version__}\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--help"], ["demo", "schema", "examples:"]),
+        (["demo", "--help"], ["--no-tui", "--model SPEC", "--max-hops N", "local:/", DEMO_TASK]),
+        (["schema", "--help"], ["--list", "agora schema answer"]),
+    ],
+)
+def test_help(capsys: pytest.CaptureFixture[str], argv: list[str], expected: list[str]) -> None:
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    for text in expected:
+        assert text in out
+
+
+def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    assert "usage: agora" in capsys.readouterr().out
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--max-hops", "0"]) == 2
+    assert "must be at least 1" in capsys.readouterr().err
+
+
+def test_python_dash_m_agora() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "agora", "--version"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"agora {__version__}"
+
+
+# --- schema ------------------------------------------------------------------------------
+
+
+def test_schema_prints_every_kind_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == all_schemas()
+    assert set(PAYLOAD_TYPES) | {"envelope"} == set(printed)
+
+
+def test_schema_one_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "answer"]) == 0
+    assert json.loads(capsys.readouterr().out) == all_schemas()["answer"]
+
+
+def test_schema_list(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "--list"]) == 0
+    assert capsys.readouterr().out.split() == sorted(all_schemas())
+
+
+def test_schema_unknown_kind_is_a_typed_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "nope"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("UserError: unknown message kind 'nope'; known kinds: alert,")
+    assert "envelope" in captured.err
+
+
+# --- demo through main -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", ["gpt-4", "local:/nonexistent/model.gguf", "http://h:1/v1"])
+def test_bad_model_spec_is_a_config_error(capsys: pytest.CaptureFixture[str], spec: str) -> None:
+    assert main(["demo", "--no-tui", "--model", spec]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith("ConfigError: ")
+    assert "Traceback" not in captured.err
+
+
+def _use_model(monkeypatch: pytest.MonkeyPatch, model: FunctionModel) -> list[str]:
+    specs: list[str] = []
+
+    def fake_spec(spec: str) -> FunctionModel:
+        specs.append(spec)
+        return model
+
+    monkeypatch.setattr(cli, "model_from_spec", fake_spec)
+    return specs
+
+
+def test_main_demo_plain(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    specs = _use_model(monkeypatch, france_model())
+    # stdout is not a terminal under pytest, so the plain view is chosen even without --no-tui
+    assert main(["demo", "--model", "openai:x"]) == 0
+    assert specs == ["openai:x"]
+    out = capsys.readouterr().out
+    assert f"[deliver] user -> triage  task: {DEMO_TASK}" in out
+    assert "\nanswer: Paris\n" in out
+
+
+def test_main_demo_model_error_exits_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _use_model(monkeypatch, FunctionModel(lambda messages, schema: "not json"))
+    assert main(["demo", "--no-tui", "2 + 2?"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ModelOutputError: function did not produce a valid Route")
+
+
+def test_main_demo_budget_error_exits_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _use_model(monkeypatch, france_model())
+    assert main(["demo", "--no-tui", "--max-hops", "1"]) == 1
+    assert capsys.readouterr().err.startswith("BudgetExceeded: team budget for hops exceeded")
+
+
+def test_main_interrupt_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _use_model(monkeypatch, france_model())
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_demo", interrupted)
+    assert main(["demo"]) == 130
+    assert capsys.readouterr().err.strip() == "interrupted"
+
+
+# --- the demo runner and its views -------------------------------------------------------
+
+
+def test_run_demo_plain_output() -> None:
+    console = recording_console()
+    result = run_demo(DEMO_TASK, model=france_model(), console=console, tui=False)
+    assert (result.answer, result.answered_by, result.hops) == ("Paris", "geographer", 3)
+    lines = console.export_text().splitlines()
+    assert lines[0].startswith("[team]    triage (entry)  routing questions to the right expert")
+    assert "[model]   scripted-team, shared by all 4 agents" in lines
+    assert not any(line.startswith("[load]") for line in lines)  # nothing to load
+    assert "[deliver] user -> triage  task: What is the capital of France?" in lines
+    assert any(
+        line.startswith("[decide]  triage forward → geographer (a capital)") for line in lines
+    )
+    assert "[deliver] triage -> geographer  forward: What is the capital of France?" in lines
+    assert any(line.startswith("[decide]  geographer answer: Paris") for line in lines)
+    assert lines[-3:-1] == ["answer: Paris", "answered by: geographer"]
+    assert lines[-1].startswith("tokens: ") and lines[-1].endswith(" s")
+    assert "hops: 3" in lines[-1]
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_run_demo_live_view(terminal: bool) -> None:
+    console = recording_console(force_terminal=terminal)
+    result = run_demo(DEMO_TASK, model=france_model(), console=console, tui=True)
+    assert result.answer == "Paris"
+    text = console.export_text()
+    for expected in [
+        "agora demo",
+        "What is the capital of France?",
+        "scripted-team · shared by all 4 agents",
+        "mathematician",
+        "[tools: calculate]",
+        "triage → geographer",
+        "(a capital)",
+        "→ geographer",
+        "answer → user",
+        "answered by geographer",
+        "3 hops",
+        "tokens/s",
+    ]:
+        assert expected in text
+
+
+def test_live_view_shows_a_failed_run() -> None:
+    console = recording_console()
+    model = FunctionModel(lambda messages, schema: "{}")
+    with pytest.raises(ModelOutputError):
+        run_demo("2 + 2?", model=model, console=console, tui=True)
+    assert "stopped: ModelOutputError" in console.export_text()
+
+
+def test_views_show_tool_calls() -> None:
+    def make_model() -> FunctionModel:
+        return scripted_team_model(
+            {
+                "triage": [_reply(action="forward", to="mathematician", reason="numbers")],
+                "mathematician": [
+                    _reply(action="call:calculate", arguments={"expression": "17 * 23"}),
+                    _reply(action="answer", answer="391"),
+                ],
+            }
+        )
+
+    plain = recording_console()
+    assert run_demo("17 * 23?", model=make_model(), console=plain, tui=False).answer == "391"
+    assert "[tool]    mathematician calculate({'expression': '17 * 23'}) = 391" in (
+        plain.export_text()
+    )
+    live = recording_console()
+    assert run_demo("17 * 23?", model=make_model(), console=live, tui=True).answer == "391"
+    assert "mathematician: calculate({'expression': '17 * 23'}) = 391" in live.export_text()
+
+
+def test_views_work_for_any_team() -> None:
+    for view_type in (PlainView, LiveView):
+        solo = Agent("solo", ScriptedModel([_reply(action="answer", answer="4")]))
+        team = Team([solo])
+        console = recording_console()
+        with view_type(console, team, "2 + 2?") as view:
+            team.run_sync("2 + 2?", on_event=view.on_event)
+        assert "4" in console.export_text()
+
+
+def test_demo_team_shares_one_model() -> None:
+    model = france_model()
+    team = build_demo_team(model, max_hops=5)
+    assert list(team.agents) == ["triage", "geographer", "mathematician", "writer"]
+    assert all(agent.model is model for agent in team.agents.values())
+    assert team.entry == "triage"
+    assert team.neighbours("triage") == ("geographer", "mathematician", "writer")
+    assert team.neighbours("mathematician") == ("writer",)
+    assert team.neighbours("writer") == ()
+    assert team.budget.hops == 5
+    assert [tool.name for tool in team.agents["mathematician"].tools] == ["calculate"]
+    assert all(agent.max_answer_chars <= 240 for agent in team.agents.values())
+
+
+# --- triage ------------------------------------------------------------------------------
+
+NEIGHBOURS = {"geo": "maps", "calc": "sums"}
+
+
+def test_triage_forwards_to_an_enum_of_neighbours() -> None:
+    seen: list[dict[str, Any] | None] = []
+
+    def reply(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+        seen.append(schema)
+        return _reply(action="forward", to="calc", reason="numbers")
+
+    triage = TriageAgent("triage", FunctionModel(reply))
+    decided = triage.decide_sync("2 + 2?", neighbours=NEIGHBOURS)
+    assert decided.decision == ForwardDecision(action="forward", to="calc", reason="numbers")
+    assert decided.usage.requests == 1
+    assert seen[0] is not None
+    assert seen[0]["properties"]["to"]["enum"] == ["geo", "calc"]
+
+
+def test_triage_rejects_an_unknown_target_and_never_answers() -> None:
+    model = ScriptedModel(
+        [_reply(action="answer", answer="4"), _reply(action="forward", to="nobody", reason="")]
+    )
+    with pytest.raises(ModelOutputError):
+        TriageAgent("triage", model).decide_sync("2 + 2?", neighbours=NEIGHBOURS)
+
+
+def test_triage_with_one_neighbour_calls_no_model() -> None:
+    model = ScriptedModel([])
+    decided = TriageAgent("triage", model).decide_sync("2 + 2?", neighbours={"geo": "maps"})
+    assert decided.decision == ForwardDecision(action="forward", to="geo", reason="maps")
+    assert model.calls == []
+
+
+def test_triage_with_no_neighbour_answers_like_an_agent() -> None:
+    model = ScriptedModel([_reply(action="answer", answer="4")])
+    decided = TriageAgent("triage", model).decide_sync("2 + 2?")
+    assert decided.decision.action == "answer"
+
+
+def test_triage_empty_reason_falls_back_to_expertise() -> None:
+    model = ScriptedModel([_reply(action="forward", to="geo", reason=" ")])
+    decided = TriageAgent("triage", model).decide_sync("Paris?", neighbours=NEIGHBOURS)
+    assert decided.decision == ForwardDecision(action="forward", to="geo", reason="maps")
+
+
+# --- calculate ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("17 * 23", "391"),
+        ("12 * (3 + 4)", "84"),
+        ("7 / 2", "3.5"),
+        ("10 / 2", "5"),
+        ("7 // 2", "3"),
+        ("7 % 3", "1"),
+        ("2 ** 10", "1024"),
+        ("2 ** -1", "0.5"),
+        ("-2 ** 2", "-4"),
+        ("(-2) ** 2", "4"),
+        ("-(3 - 5)", "2"),
+        ("+4", "4"),
+        ("0.1 + 0.2", "0.30000000000000004"),
+        (" 1_000 + 1 ", "1001"),
+        (f"2 ** {MAX_EXPONENT}", str(2**MAX_EXPONENT)),
+    ],
+)
+def test_calculate(expression: str, expected: str) -> None:
+    assert calculate(expression) == expected
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("__import__('os')", "a function call"),
+        ("__import__('os').system('true')", "a function call"),
+        ("x + 1", "a name"),
+        ("().__class__", "an attribute"),
+        ("(1).real", "an attribute"),
+        ("[1][0]", "indexing"),
+        ("1 < 2", "a comparison"),
+        ("1 and 2", "a boolean operator"),
+        ("lambda: 1", "a lambda"),
+        ("'a' * 3", "only numbers"),
+        ("True + 1", "only numbers"),
+        ("1j", "only numbers"),
+        ("~1", "'UnaryOp'"),
+        ("1 << 2", "'BinOp'"),
+        ("9 ** 9 ** 9", "too large"),
+        ("2 ** 100000", "too large"),
+        ("10 ** 999 * 10 ** 999", "1,000 digits"),
+        ("999 ** 999", "1,000 digits"),
+        ("10.0 ** 400", "too large"),
+        ("1e308 * 10", "overflows"),
+        ("(-8) ** 0.5", "not a real number"),
+        ("1 / 0", "division by zero"),
+        ("5 % 0", "division by zero"),
+        ("", "empty"),
+        ("1 +", "not valid arithmetic"),
+        ("1" * 201, "over 200 characters"),
+    ],
+)
+def test_calculate_rejects(expression: str, reason: str) -> None:
+    with pytest.raises(ValueError) as info:
+        calculate(expression)
+    assert reason in str(info.value)
+
+
+def test_calculate_as_a_tool_reports_errors_a_model_can_act_on() -> None:
+    tool = Tool.from_function(calculate)
+    assert tool.name == "calculate"
+    assert "arithmetic" in tool.description
+    assert asyncio.run(tool.call({"expression": "6 * 7"})) == "42"
+    with pytest.raises(ToolError, match="only arithmetic is allowed: a function call"):
+        asyncio.run(tool.call({"expression": "__import__('os')"}))
+
+
+# --- the real embedded model -------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_demo_on_the_embedded_model(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--no-tui"]) == 0
+    out = capsys.readouterr().out
+    answers = [line for line in out.splitlines() if line.startswith("answer: ")]
+    assert len(answers) == 1
+    assert answers[0].removeprefix("answer: ").strip()
+    assert "[deliver] user -> triage" in out
+    assert "tokens/s: " in out
