@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from agora.testing import ScriptedModel
+from agora.testing import FunctionModel, ScriptedModel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,3 +48,38 @@ def test_readme_quick_start_runs_on_the_local_model(capsys: pytest.CaptureFixtur
     exec(compile(code.group(1), "README.md", "exec"), {})
     out = capsys.readouterr().out
     assert " from " in out and "task" in out
+
+
+def test_typed_messages_example() -> None:
+    lines = load("typed_messages").main()
+    assert lines[0].startswith("round trip ok: True")
+    assert "rejected (payload.text)" in lines[1]
+    assert "unknown message kind 'teleport'" in lines[2]
+    assert "unknown task" in lines[3]
+
+
+def test_tools_and_splits_on_a_scripted_model(capsys: pytest.CaptureFixture[str]) -> None:
+    split = {
+        "action": "split",
+        "parts": [
+            {"to": "statistician", "task": "Population of Paris?"},
+            {"to": "writer", "task": "Why is Paris called the City of Light?"},
+        ],
+    }
+    tool_call = {"action": "call:population", "arguments": {"city": "Paris"}}
+    replies = {
+        "lead": iter(
+            [json.dumps(split), "About 2.1 million people; it pioneered street lighting."]
+        ),
+        "statistician": iter([json.dumps(tool_call), '{"action": "answer", "answer": "2102650"}']),
+        "writer": iter(['{"action": "answer", "answer": "It pioneered street lighting."}']),
+    }
+
+    def reply(messages, schema) -> str:
+        who = messages[0].content.split(",")[0].removeprefix("You are ")
+        return next(replies[who])
+
+    answer = load("tools_and_splits").main("Paris?", FunctionModel(reply))
+    assert answer.startswith("About 2.1 million")
+    out = capsys.readouterr().out
+    assert "lead -> statistician, writer" in out

@@ -365,11 +365,12 @@ def start_server_process(
         >>> stop_server_process(proc)
     """
     argv = [sys.executable, "-m", "agora.testing.openai_server", "--host", host]
-    argv += ["--port", str(port), *_cli_args(options)]
+    argv += ["--port", str(port), "--exit-with-stdin", *_cli_args(options)]
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
+    # The server exits when our end of its stdin closes, so it cannot outlive this process.
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     assert proc.stdout is not None
     timer = threading.Timer(startup_timeout_s, proc.kill)
     timer.start()
@@ -397,8 +398,9 @@ def stop_server_process(proc: subprocess.Popen[str] | int, *, timeout_s: float =
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    if proc.stdout is not None:
-        proc.stdout.close()
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            pipe.close()
 
 
 def _parse_script(text: str) -> list[Fault | None]:
@@ -425,11 +427,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--api-key", default=None)
     parser.add_argument("--models", type=lambda s: s.split(","), default=list(defaults.models))
     parser.add_argument("--text", default=defaults.text)
+    parser.add_argument(
+        "--exit-with-stdin", action="store_true", help="stop when stdin closes (parent died)"
+    )
     args = vars(parser.parse_args(argv))
+    exit_with_stdin = args.pop("exit_with_stdin")
     handle = serve_openai(args.pop("host"), args.pop("port"), **args)
     print(handle.base_url, flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if exit_with_stdin:
+
+        def watch_stdin() -> None:
+            sys.stdin.read()
+            stop.set()
+
+        threading.Thread(target=watch_stdin, daemon=True).start()
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
     handle.stop()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import time
+import urllib.request
 from collections import Counter
 from typing import Any, Literal
 
@@ -289,11 +291,16 @@ async def test_subprocess_server_speaks_the_wire_format() -> None:
     assert proc.returncode == 0
 
 
-@pytest.mark.slow
 async def test_thousand_tasks_at_30_percent_failures_finish_or_fail_typed() -> None:
-    """Spec: 30% failures (timeouts, 429s, 500s, garbage) and 4 attempts: >= 99% finish."""
-    proc, base_url = start_server_process(failure_rate=0.3, seed=1, hang_s=1.0, retry_after_ms=20)
-    policy = RetryPolicy(max_attempts=4, base_delay_s=0.02, max_delay_s=0.2, timeout_s=0.25)
+    """Spec: 30% failures (timeouts, 429s, 500s, garbage) and 4 attempts: >= 99% finish.
+
+    Faults depend only on (seed, body, attempt): with seed 1 and today's request bytes, 9 tasks
+    meet a fault on all four attempts (1 - 0.3**4 predicts 8.1 of 1,000). The 1 s timeout
+    leaves room for a loaded client: 50 requests in flight on one slow core can take a few
+    hundred ms to come back, and a shorter timeout then fails healthy calls too.
+    """
+    proc, base_url = start_server_process(failure_rate=0.3, seed=1, hang_s=1.5, retry_after_ms=20)
+    policy = RetryPolicy(max_attempts=4, base_delay_s=0.02, max_delay_s=0.2, timeout_s=1.0)
     model = make_model(base_url, retry=policy)
     gate = asyncio.Semaphore(50)
 
@@ -306,13 +313,17 @@ async def test_thousand_tasks_at_30_percent_failures_finish_or_fail_typed() -> N
                 return exc
 
     try:
-        await model.request(ASK, Facts)  # connect and warm up before the clock starts
+        with contextlib.suppress(AgoraError):  # connect and warm up before the clock starts
+            await model.request(ASK, Facts)
         started = time.perf_counter()
         results = await asyncio.wait_for(asyncio.gather(*(task(i) for i in range(1000))), 120)
         elapsed = time.perf_counter() - started
         await model.aclose()
+        with urllib.request.urlopen(base_url.removesuffix("/v1") + "/stats") as answer:
+            stats = json.load(answer)
     finally:
         stop_server_process(proc)
+    assert all(stats[fault] > 50 for fault in ("rate_limit", "server_error", "timeout", "garbage"))
     failures = [r for r in results if not isinstance(r, Facts)]
     assert len(failures) <= 10, Counter(type(f).__name__ for f in failures)
     assert all(isinstance(f, AgoraError) for f in failures), failures[:3]
