@@ -12,6 +12,8 @@ serialized by a lock and run in a worker thread, keeping the event loop free.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import json
 import os
 import threading
@@ -65,6 +67,16 @@ class _Weights:
 
 _LOADED: dict[_LoadKey, _Weights] = {}
 _LOADED_LOCK = threading.Lock()
+
+
+@atexit.register
+def _free_all() -> None:
+    """Free loaded weights before interpreter teardown (llama.cpp's finalizers fail after it)."""
+    with _LOADED_LOCK:
+        for weights in _LOADED.values():
+            with contextlib.suppress(Exception):
+                weights.llama.close()
+        _LOADED.clear()
 
 
 def json_grammar(schema_json: str) -> str:

@@ -1,8 +1,10 @@
 """`OpenAIModel`: any OpenAI-compatible chat endpoint (OpenAI, vLLM, llama.cpp, Ollama).
 
-Calls go through the official ``openai`` async client with its own retries switched off;
-agora's `call_with_retries` retries, backs off and trips the circuit breaker instead, so every
-backend behaves alike. Every ``openai`` exception becomes an agora error:
+Calls go through the official ``openai`` async client (its generic ``post``, which skips the
+typed request transform and response model that cost more than a local HTTP exchange) with
+its own retries switched off; agora's `call_with_retries` retries, backs off and trips the
+circuit breaker instead, so every backend behaves alike. Every ``openai`` exception becomes
+an agora error:
 
 =======================================  ==============================================
 failure                                  agora error
@@ -110,6 +112,9 @@ class OpenAIModel(Model):
                 "timeout": self.retry.timeout_s,
             }
         self._client = client
+        url = str(client.base_url) if client is not None else base_url
+        # OpenAI's newer models refuse `max_tokens`; other servers may not know its successor.
+        self._max_tokens_key = "max_completion_tokens" if _is_openai(url) else "max_tokens"
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncOpenAI]
         self._clients = weakref.WeakKeyDictionary()
         self._formats: dict[int, tuple[dict[str, Any], dict[str, Any], dict[str, str]]] = {}
@@ -127,7 +132,7 @@ class OpenAIModel(Model):
         settings: ModelSettings,
     ) -> Completion:
         """Send one chat completion; map every failure to an agora error."""
-        client = self._client or self._loop_client()
+        client = self._client if self._client is not None else self._loop_client()
         options: dict[str, Any] = {"max_retries": 0}
         if settings.timeout_s is not None:
             options["timeout"] = settings.timeout_s
@@ -172,7 +177,7 @@ class OpenAIModel(Model):
         if settings.temperature is not None:
             body["temperature"] = settings.temperature
         if settings.max_tokens is not None:
-            body["max_tokens"] = settings.max_tokens
+            body[self._max_tokens_key] = settings.max_tokens
         if settings.seed is not None:
             body["seed"] = settings.seed
         if json_schema is not None:
@@ -241,12 +246,16 @@ def _ssl_context() -> ssl.SSLContext:
     return cast(ssl.SSLContext, http.create_ssl_context())
 
 
+def _is_openai(base_url: str | None) -> bool:
+    url = base_url or os.environ.get("OPENAI_BASE_URL") or f"https://{_OPENAI_HOST}/v1"
+    return urlsplit(url).hostname == _OPENAI_HOST
+
+
 def _resolve_api_key(api_key: str | None, base_url: str | None) -> str:
     key = api_key or os.environ.get("OPENAI_API_KEY")
     if key:
         return key
-    url = base_url or os.environ.get("OPENAI_BASE_URL") or f"https://{_OPENAI_HOST}/v1"
-    if urlsplit(url).hostname == _OPENAI_HOST:
+    if _is_openai(base_url):
         raise ConfigError(
             "no API key for OpenAI: set the OPENAI_API_KEY environment variable, or pass "
             "OpenAIModel(..., api_key=...)."

@@ -72,6 +72,11 @@ class CircuitBreaker:
     success closes the breaker again. A flaky endpoint (say 30% failures) keeps it closed; a
     dead one opens it within `failure_threshold` calls.
 
+    A failed call that started before the latest success does not count: the endpoint
+    answered after it was sent, so it is not evidence of an outage. Without this rule,
+    concurrent callers would see slow failures (timeouts) arrive in a bunch after the fast
+    successes, above all at the tail of a batch, and a flaky endpoint would trip the breaker.
+
     Example:
         >>> breaker = CircuitBreaker(failure_threshold=2)
         >>> breaker.record(False); breaker.record(False)
@@ -86,6 +91,7 @@ class CircuitBreaker:
     _outcomes: deque[bool] = field(default_factory=deque, repr=False)
     _consecutive_failures: int = 0
     _opened_at: float | None = None
+    _last_success_at: float = float("-inf")
 
     @property
     def is_open(self) -> bool:
@@ -98,8 +104,12 @@ class CircuitBreaker:
             return True
         return time.monotonic() - self._opened_at >= self.cooldown_s
 
-    def record(self, success: bool) -> None:
-        """Record the outcome of one call."""
+    def record(self, success: bool, *, started_at: float | None = None) -> None:
+        """Record the outcome of one call that began at `started_at` (`time.monotonic`)."""
+        if success:
+            self._last_success_at = time.monotonic()
+        elif started_at is not None and started_at < self._last_success_at:
+            return
         self._outcomes.append(success)
         while len(self._outcomes) > self.window:
             self._outcomes.popleft()
@@ -137,6 +147,7 @@ async def call_with_retries(
                 f"{name}: circuit breaker open after repeated failures; calls fail fast for "
                 f"{breaker.cooldown_s:g}s. Check that the endpoint is up."
             )
+        started_at = time.monotonic()
         try:
             if policy.timeout_s is None:
                 result = await attempt()
@@ -149,7 +160,7 @@ async def call_with_retries(
                         f"{name}: no reply within {policy.timeout_s:g}s"
                     ) from None
         except ModelTransientError as exc:
-            breaker.record(False)
+            breaker.record(False, started_at=started_at)
             last = exc
             if n + 1 < policy.max_attempts:
                 await asyncio.sleep(policy.delay(n, exc.retry_after, rng))

@@ -10,6 +10,7 @@ how often that body was seen, so outcomes do not depend on concurrency.
 Run it in-process with `serve_openai`, or as its own process (so it does not share the
 client's GIL) with ``python -m agora.testing.openai_server --port 0 --failure-rate 0.3``, which
 prints its base URL on the first line of stdout; `start_server_process` does that for you.
+``GET /stats`` (beside ``/v1``) returns the request counters as JSON.
 """
 
 from __future__ import annotations
@@ -177,7 +178,8 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # a bad request or a failing custom reply: the client's 4xx/5xx
             status = 400 if isinstance(exc, ValueError | KeyError | TypeError) else 500
             payload = _error(status, f"{type(exc).__name__}: {exc}", "invalid_request_error")
-        state.count("ok" if status == 200 else f"status_{status}")
+        if fault is None:  # a late reply after a "timeout" fault is counted as that fault
+            state.count("ok" if status == 200 else f"status_{status}")
         self._send(status, payload)
 
     def _fault(self, fault: Fault, options: ServerOptions) -> None:
@@ -289,7 +291,10 @@ class ServerHandle:
         self.options = server.state.options
 
     def stats(self) -> dict[str, int]:
-        """Counters so far: ``requests``, ``ok``, one per fault kind, ``status_<code>``."""
+        """Counters so far: ``requests``, ``ok``, one per fault kind, ``status_<code>``.
+
+        Every request lands in exactly one of the other counters.
+        """
         state = self._server.state
         with state.lock:
             return dict(state.counts)
@@ -340,8 +345,10 @@ def serve_openai(host: str = "127.0.0.1", port: int = 0, **options: Any) -> Serv
 def _cli_args(options: dict[str, Any]) -> list[str]:
     args: list[str] = []
     for name, value in options.items():
-        if name == "reply":
-            raise ValueError("a custom reply function cannot cross into a subprocess")
+        if name == "reply" and not isinstance(value, str):
+            raise ValueError(
+                "a reply function cannot cross into a subprocess; pass 'module:function'"
+            )
         flag = "--" + name.replace("_", "-")
         if name in ("script", "models"):
             args += [flag, ",".join(v or "none" for v in value)]
@@ -411,6 +418,17 @@ def _parse_script(text: str) -> list[Fault | None]:
     return [None if item == "none" else item for item in items]  # type: ignore[misc]
 
 
+def _import_reply(spec: str) -> ReplyFn:
+    import importlib
+
+    module, _, name = spec.partition(":")
+    try:
+        fn = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise argparse.ArgumentTypeError(f"cannot import reply function {spec!r}: {exc}") from exc
+    return fn  # type: ignore[no-any-return]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve until terminated; print the base URL as the first line of stdout."""
     defaults = ServerOptions()
@@ -427,6 +445,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--api-key", default=None)
     parser.add_argument("--models", type=lambda s: s.split(","), default=list(defaults.models))
     parser.add_argument("--text", default=defaults.text)
+    parser.add_argument(
+        "--reply", type=_import_reply, default=None, help="a reply function as module:function"
+    )
     parser.add_argument(
         "--exit-with-stdin", action="store_true", help="stop when stdin closes (parent died)"
     )

@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Any, Literal
 
 import pytest
+from openai import AsyncOpenAI
 from pydantic import BaseModel, Field
 
 from agora.errors import (
@@ -190,6 +191,18 @@ async def test_breaker_opens_against_a_dead_endpoint_and_fails_fast() -> None:
     assert time.perf_counter() - started < 0.05
 
 
+async def test_breaker_ignores_failures_of_calls_sent_before_the_last_success() -> None:
+    breaker = CircuitBreaker(failure_threshold=3)
+    sent = time.monotonic()
+    breaker.record(True)  # a call sent later came back fine
+    for _ in range(5):  # slow failures of calls sent earlier: no evidence of an outage
+        breaker.record(False, started_at=sent)
+    assert not breaker.is_open
+    for _ in range(3):
+        breaker.record(False, started_at=time.monotonic())
+    assert breaker.is_open
+
+
 async def test_wrong_api_key_is_a_config_error() -> None:
     with serve_openai(api_key="sk-right") as server:
         model = make_model(server.base_url)
@@ -237,6 +250,26 @@ def test_api_key_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
     assert OpenAIModel("gpt-4o-mini").retry == RetryPolicy(max_attempts=4, timeout_s=60.0)
     with pytest.raises(ConfigError, match="structured"):
         OpenAIModel("gpt-4o-mini", structured="xml")  # type: ignore[arg-type]
+
+
+async def test_a_given_client_is_used_with_its_retries_switched_off() -> None:
+    with serve_openai(script=["server_error"]) as server:
+        client = AsyncOpenAI(base_url=server.base_url, api_key="sk-test", max_retries=5)
+        model = OpenAIModel("agora-test", client=client, retry=RetryPolicy(max_attempts=1))
+        with pytest.raises(ModelUnavailableError):
+            await model.request(ASK)
+        assert (await model.request(ASK)).text
+        await client.close()
+        assert server.stats()["requests"] == 2
+
+
+def test_openai_itself_gets_max_completion_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    settings = ModelSettings(max_tokens=5)
+    openai_body = OpenAIModel("gpt-4o-mini", api_key="sk-x")._body(ASK, None, settings, "none")
+    local = OpenAIModel("qwen", base_url="http://127.0.0.1:8080/v1")
+    assert openai_body["max_completion_tokens"] == 5 and "max_tokens" not in openai_body
+    assert local._body(ASK, None, settings, "none")["max_tokens"] == 5
 
 
 def test_retry_after_parsing() -> None:
