@@ -176,8 +176,9 @@ class OpenAIModel(Model):
         body: dict[str, Any] = {"model": self.model, "messages": wire}
         if settings.temperature is not None:
             body["temperature"] = settings.temperature
-        if settings.max_tokens is not None:
-            body[self._max_tokens_key] = settings.max_tokens
+        cap = settings.max_tokens if json_schema is None else settings.max_json_tokens
+        if cap is not None:
+            body[self._max_tokens_key] = cap
         if settings.seed is not None:
             body["seed"] = settings.seed
         if json_schema is not None:

@@ -13,10 +13,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from agora.errors import ProtocolError
+from agora.protocols._errors import ValidatedModel, nested_validation, protocol_error
 from agora.protocols.payloads import AgentName, Payload
 
 __all__ = ["MAX_ENVELOPE_BYTES", "Envelope", "EnvelopeBudget", "new_id", "parse_envelope"]
@@ -31,7 +32,7 @@ def new_id() -> str:
     return os.urandom(16).hex()
 
 
-class EnvelopeBudget(BaseModel):
+class EnvelopeBudget(ValidatedModel):
     """What is left of the team's budget when the envelope was sent (``None``: unlimited)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -40,7 +41,7 @@ class EnvelopeBudget(BaseModel):
     tokens: int | None = Field(default=None, ge=0)
 
 
-class Envelope(BaseModel):
+class Envelope(ValidatedModel):
     """One message between agents: addressing, accounting and a typed payload.
 
     Attributes:
@@ -123,9 +124,10 @@ def parse_envelope(raw: bytes | bytearray | str | Mapping[str, Any]) -> Envelope
     if not isinstance(data, dict):
         raise ProtocolError(f"an envelope must be a JSON object, got {type(data).__name__}")
     try:
-        return Envelope.model_validate(data)
+        with nested_validation():
+            return Envelope.model_validate(data)
     except ValidationError as exc:
-        raise _protocol_error(exc) from None
+        raise protocol_error(exc) from None
     except (RecursionError, ValueError, TypeError) as exc:  # defensive: odd objects in mappings
         raise ProtocolError(f"envelope could not be validated: {exc}") from None
 
@@ -221,21 +223,3 @@ def _find_bad_unicode(value: Any, where: str = "") -> str | None:
     except ProtocolError as exc:
         return exc.field
     return None
-
-
-def _protocol_error(exc: ValidationError) -> ProtocolError:
-    err = exc.errors(include_url=False)[0]
-    loc = [str(part) for part in err["loc"]] or (["kind"] if err["type"] == "kind_mismatch" else [])
-    if err["type"] == "union_tag_invalid":
-        tag = err.get("ctx", {}).get("tag")
-        expected = err.get("ctx", {}).get("expected_tags", "")
-        field = ".".join(loc) or None
-        return ProtocolError(
-            f"{field}: unknown message kind {tag!r}; expected one of {expected}", field=field
-        )
-    # Drop the union tag from the location: "payload.task.text" reads as "payload.text".
-    if len(loc) >= 2 and loc[0] == "payload" and not loc[1].isdigit():
-        loc = [loc[0], *loc[2:]] if len(loc) > 2 else loc
-    field = ".".join(loc) or None
-    more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
-    return ProtocolError(f"{field or 'envelope'}: {err['msg']}{more}", field=field)

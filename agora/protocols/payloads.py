@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from agora.protocols._errors import ValidatedModel
 
 __all__ = [
     "AgentName",
@@ -32,7 +34,7 @@ MAX_TEXT = 32_000
 MAX_SHORT = 500
 
 
-class _Payload(BaseModel):
+class _Payload(ValidatedModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

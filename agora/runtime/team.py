@@ -11,7 +11,7 @@ import networkx as nx
 
 from agora._sync import run_sync
 from agora.agents.agent import Agent
-from agora.errors import BudgetExceeded, ConfigError, RunError, UserError
+from agora.errors import BudgetExceeded, ConfigError, ProtocolError, RunError, UserError
 from agora.protocols.conversation import USER, Conversation
 from agora.protocols.envelope import new_id
 from agora.protocols.payloads import Answer, Task
@@ -214,5 +214,5 @@ def _task_payload(task: str, context: str) -> Task:
         raise UserError("the task must be a non-empty string")
     try:
         return Task(text=task, context=context)
-    except ValueError as exc:
+    except ProtocolError as exc:
         raise UserError(f"invalid task: {exc}") from None

@@ -310,3 +310,17 @@ def test_rejected_messages_leave_the_state_unchanged(data: st.DataObject) -> Non
             assert holding.holder in conv.participants
             assert not (key in closed and holding.open), "a handled task reopened"
         closed |= {key for key, h in conv.holdings.items() if not h.open}
+
+
+def test_building_a_bad_message_by_hand_is_a_protocol_error() -> None:
+    from agora import Envelope, ProtocolError, Task
+
+    with pytest.raises(ProtocolError) as info:
+        Task(text="")
+    assert info.value.field == "text"
+    with pytest.raises(ProtocolError) as info:
+        Envelope(sender="bad name!", recipients=["a"], payload=Task(text="x"))
+    assert info.value.field == "sender"
+    with pytest.raises(ProtocolError) as info:
+        Envelope(sender="a", recipients=["b"], payload={"kind": "task", "text": 5})
+    assert info.value.field == "payload.text"
