@@ -44,6 +44,10 @@ __all__ = [
 class AgoraError(Exception):
     """Base class of every error agora raises on purpose.
 
+    Attributes:
+        partial: when the error ended a team run, the run so far (an `agora.Result` with the
+            trace and usage up to the failure, and an empty answer); otherwise ``None``.
+
     Example:
         >>> try:
         ...     raise ConfigError("unknown model spec 'foo'")
@@ -51,6 +55,8 @@ class AgoraError(Exception):
         ...     print(type(exc).__name__)
         ConfigError
     """
+
+    partial: Any = None
 
 
 class UserError(AgoraError):
@@ -126,7 +132,7 @@ class BudgetExceeded(RunError):
     """A team-wide budget ran out.
 
     Attributes:
-        resource: which budget: ``"hops"``, ``"tokens"`` or ``"wall_time"``.
+        resource: which budget: ``"hops"``, ``"tokens"`` or ``"wall_time_s"``.
         limit: the configured limit.
         used: how much was used when the run stopped.
     """

@@ -26,6 +26,7 @@ from agora.errors import ConfigError, ModelOutputError, ToolError
 from agora.models.base import Message, Model, ModelSettings, Usage
 from agora.models.spec import DEFAULT_SPEC, model_from_spec
 from agora.protocols.conversation import USER
+from agora.protocols.payloads import MAX_SHORT, MAX_TEXT
 
 __all__ = ["Agent", "Decided"]
 
@@ -86,8 +87,14 @@ class Agent:
             )
         if name == USER:
             raise ConfigError(f"{USER!r} is reserved for the caller of a team; rename the agent")
-        if max_answer_chars < 1 or max_tool_calls < 0:
-            raise ConfigError("max_answer_chars must be >= 1 and max_tool_calls >= 0")
+        if not _is_int(max_answer_chars) or not 1 <= max_answer_chars <= MAX_TEXT:
+            raise ConfigError(f"max_answer_chars must be an int in [1, {MAX_TEXT}]")
+        if not _is_int(max_tool_calls) or max_tool_calls < 0:
+            raise ConfigError("max_tool_calls must be an int >= 0")
+        if not isinstance(expertise, str) or not isinstance(instructions, str):
+            raise ConfigError("expertise and instructions must be strings")
+        if settings is not None and not isinstance(settings, ModelSettings):
+            raise ConfigError(f"settings must be a ModelSettings, got {type(settings).__name__}")
         self.name = name
         self.model = model_from_spec(model)
         self.expertise = expertise
@@ -197,6 +204,10 @@ class Agent:
         return run_sync(self.decide(task, **kwargs))
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _merge_parts(decision: Decision) -> AnswerDecision | ForwardDecision | SplitDecision:
     """Merge split parts addressed to the same agent; a one-target split becomes a forward."""
     if not isinstance(decision, SplitDecision):
@@ -205,9 +216,9 @@ def _merge_parts(decision: Decision) -> AnswerDecision | ForwardDecision | Split
     merged: dict[str, list[str]] = {}
     for part in decision.parts:
         merged.setdefault(part.to, []).append(part.task)
-    if len(merged) == 1:
+    if len(merged) == 1:  # the whole task goes to that one agent
         ((to, tasks),) = merged.items()
-        return ForwardDecision(action="forward", to=to, reason="; ".join(tasks))
+        return ForwardDecision(action="forward", to=to, reason="; ".join(tasks)[:MAX_SHORT])
     return SplitDecision(
         action="split",
         parts=[SplitPartDecision(to=to, task=" ".join(tasks)) for to, tasks in merged.items()],

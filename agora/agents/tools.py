@@ -56,11 +56,18 @@ class Tool:
         tool_name = str(name or getattr(fn, "__name__", ""))
         if not _NAME.match(tool_name):
             raise ConfigError(f"tool name {tool_name!r} must be a Python identifier")
-        hints = get_type_hints(fn)
+        try:
+            hints = get_type_hints(fn)
+            parameters = inspect.signature(fn).parameters.values()
+        except (NameError, TypeError, ValueError) as exc:
+            raise ConfigError(f"tool {tool_name!r}: cannot read its signature: {exc}") from None
         fields: dict[str, Any] = {}
-        for param in inspect.signature(fn).parameters.values():
-            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-                raise ConfigError(f"tool {tool_name!r}: *args/**kwargs are not supported")
+        for param in parameters:
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD, param.POSITIONAL_ONLY):
+                raise ConfigError(
+                    f"tool {tool_name!r}: *args, **kwargs and positional-only parameters are "
+                    "not supported; use named parameters"
+                )
             if param.name not in hints:
                 raise ConfigError(
                     f"tool {tool_name!r}: parameter {param.name!r} needs a type annotation"

@@ -123,8 +123,12 @@ class LlamaCppModel(Model):
         breaker: CircuitBreaker | None = None,
     ) -> None:
         super().__init__(retry=retry or RetryPolicy(max_attempts=1), breaker=breaker)
-        file = Path(path).expanduser()
-        if not file.is_file():
+        try:
+            file = Path(path).expanduser()
+            exists = file.is_file()
+        except (TypeError, OSError, ValueError) as exc:
+            raise ConfigError(f"not a usable GGUF path: {path!r} ({exc})") from None
+        if not exists:
             raise ConfigError(
                 f"GGUF model file not found: {file}. Pass the path of a .gguf file, or use "
                 "the model spec 'local' for the embedded model."
@@ -196,14 +200,27 @@ class LlamaCppModel(Model):
         json_schema: dict[str, Any] | None,
         settings: ModelSettings,
     ) -> Completion:
-        """Run one chat completion in a worker thread (grammar-constrained with a schema)."""
-        return await asyncio.to_thread(self._complete_blocking, messages, json_schema, settings)
+        """Run one chat completion in a worker thread (grammar-constrained with a schema).
+
+        Cancelling the call (a wall-time budget, a cancelled run) stops calls still waiting
+        for the weights at once; a generation already running finishes in its thread, bounded
+        by ``max_tokens`` / ``max_json_tokens``, because llama.cpp cannot be interrupted.
+        """
+        cancelled = threading.Event()
+        try:
+            return await asyncio.to_thread(
+                self._complete_blocking, messages, json_schema, settings, cancelled
+            )
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
 
     def _complete_blocking(
         self,
         messages: Sequence[Message],
         json_schema: dict[str, Any] | None,
         settings: ModelSettings,
+        cancelled: threading.Event | None = None,
     ) -> Completion:
         weights = self._load()
         kwargs: dict[str, Any] = {
@@ -214,6 +231,8 @@ class LlamaCppModel(Model):
         if settings.temperature is not None:
             kwargs["temperature"] = settings.temperature
         with weights.lock:
+            if cancelled is not None and cancelled.is_set():
+                raise ModelError(f"{self.name}: call cancelled before it started")
             if json_schema is not None:
                 kwargs["grammar"] = self._grammar(weights, json_schema)
             started = time.perf_counter()

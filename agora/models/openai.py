@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 import openai
 from openai import AsyncOpenAI
 
+from agora._sync import close_with_loop
 from agora.errors import AgoraError, ConfigError, ModelError, ModelTransientError
 from agora.models.base import Completion, Message, Model, ModelSettings, Usage, schema_text
 from agora.models.resilience import CircuitBreaker, RetryPolicy
@@ -224,6 +225,7 @@ class OpenAIModel(Model):
             http_client = openai.DefaultAsyncHttpxClient(verify=_ssl_context())
             client = AsyncOpenAI(**self._client_options, http_client=http_client)
             self._clients[loop] = client
+            close_with_loop(self.aclose)
         return client
 
     def _format_error(self, mode: StructuredMode, exc: openai.APIStatusError) -> ConfigError:

@@ -10,6 +10,7 @@ not queue hundreds of doomed calls behind it; after a cool-down it lets one prob
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections import deque
@@ -23,6 +24,14 @@ __all__ = ["CircuitBreaker", "RetryPolicy", "call_with_retries"]
 
 R = TypeVar("R")
 _RNG = random.Random()
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,12 +55,16 @@ class RetryPolicy:
     timeout_s: float | None = None
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ConfigError(f"RetryPolicy.max_attempts must be >= 1, got {self.max_attempts}")
+        if not _is_int(self.max_attempts) or self.max_attempts < 1:
+            raise ConfigError(
+                f"RetryPolicy.max_attempts must be an int >= 1, got {self.max_attempts!r}"
+            )
+        if not (_finite(self.base_delay_s) and _finite(self.max_delay_s)):
+            raise ConfigError("RetryPolicy delays must be finite numbers >= 0")
         if self.base_delay_s < 0 or self.max_delay_s < 0:
             raise ConfigError("RetryPolicy delays must be >= 0")
-        if self.timeout_s is not None and self.timeout_s <= 0:
-            raise ConfigError(f"RetryPolicy.timeout_s must be > 0 or None, got {self.timeout_s}")
+        if self.timeout_s is not None and not (_finite(self.timeout_s) and self.timeout_s > 0):
+            raise ConfigError(f"RetryPolicy.timeout_s must be > 0 or None, got {self.timeout_s!r}")
 
     def delay(self, retry: int, retry_after: float | None, rng: random.Random) -> float:
         """Seconds to wait before retry number `retry` (0-based)."""
@@ -92,6 +105,17 @@ class CircuitBreaker:
     _consecutive_failures: int = 0
     _opened_at: float | None = None
     _last_success_at: float = float("-inf")
+    _probing: bool = False
+
+    def __post_init__(self) -> None:
+        if not (_is_int(self.failure_threshold) and self.failure_threshold >= 1):
+            raise ConfigError("CircuitBreaker.failure_threshold must be an int >= 1")
+        if not (_is_int(self.window) and self.window >= 1):
+            raise ConfigError("CircuitBreaker.window must be an int >= 1")
+        if not (_finite(self.failure_rate) and 0 < self.failure_rate <= 1):
+            raise ConfigError("CircuitBreaker.failure_rate must be in (0, 1]")
+        if not (_finite(self.cooldown_s) and self.cooldown_s >= 0):
+            raise ConfigError("CircuitBreaker.cooldown_s must be a finite number >= 0")
 
     @property
     def is_open(self) -> bool:
@@ -102,10 +126,14 @@ class CircuitBreaker:
         """Whether a call may go ahead now."""
         if self._opened_at is None:
             return True
-        return time.monotonic() - self._opened_at >= self.cooldown_s
+        if self._probing or time.monotonic() - self._opened_at < self.cooldown_s:
+            return False
+        self._probing = True  # half-open: exactly one probe until its outcome is recorded
+        return True
 
     def record(self, success: bool, *, started_at: float | None = None) -> None:
         """Record the outcome of one call that began at `started_at` (`time.monotonic`)."""
+        self._probing = False
         if success:
             self._last_success_at = time.monotonic()
         elif started_at is not None and started_at < self._last_success_at:

@@ -58,7 +58,10 @@ def model_from_spec(spec: str | Model) -> Model:
     if spec.startswith(("http://", "https://")):
         from agora.models.openai import OpenAIModel
 
-        url = urlsplit(spec)
+        try:
+            url = urlsplit(spec)
+        except ValueError as exc:
+            raise ConfigError(f"malformed server URL in model spec {spec!r}: {exc}") from None
         if not url.fragment:
             raise ConfigError(
                 f"{spec!r} names no model: append '#model-name', e.g. "

@@ -131,7 +131,17 @@ class Conversation:
             )
         return held
 
+    @staticmethod
+    def _check_no_revisit(env: Envelope) -> None:
+        for recipient in env.recipients:
+            if recipient == env.sender or recipient in env.path[:-1]:
+                raise ProtocolError(
+                    f"{recipient!r} already held this task; a task never revisits an agent",
+                    field="recipients",
+                )
+
     def _accept_forward(self, env: Envelope, held: Holding) -> None:
+        self._check_no_revisit(env)
         if len(env.recipients) != 1:
             raise ProtocolError("a forward goes to exactly one recipient", field="recipients")
         if held.waiting_on_split is not None:
@@ -141,6 +151,7 @@ class Conversation:
         self._open(env.id, env.recipients, held.owner)
 
     def _accept_split(self, env: Envelope, held: Holding) -> None:
+        self._check_no_revisit(env)
         assert env.payload.kind == "split"
         targets = [part.to for part in env.payload.parts]
         if sorted(set(targets)) != sorted(env.recipients) or len(set(targets)) != len(targets):

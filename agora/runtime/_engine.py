@@ -29,6 +29,7 @@ from agora.protocols.envelope import Envelope, EnvelopeBudget
 from agora.protocols.payloads import Answer, Forward, Split, SplitPart
 from agora.runtime import events
 from agora.runtime.budget import BudgetTracker
+from agora.runtime.result import Result
 
 if TYPE_CHECKING:
     from agora.runtime.team import Team
@@ -78,6 +79,20 @@ class RunEngine:
     usage: dict[str, Usage] = field(default_factory=dict)
     splits: dict[str, _PendingSplit] = field(default_factory=dict)
     final: Envelope | None = None
+
+    def snapshot(self, elapsed_s: float) -> Result:
+        """The run so far as a `Result` (the answer is empty until one reached the caller)."""
+        final = self.final
+        return Result(
+            answer=final.payload.text
+            if final is not None and isinstance(final.payload, Answer)
+            else "",
+            answered_by=final.sender if final is not None else "",
+            conversation_id=self.conversation.id,
+            trace=list(self.trace),
+            usage=dict(self.usage),
+            elapsed_s=elapsed_s,
+        )
 
     def send(self, envelope: Envelope) -> None:
         """Validate `envelope` against the conversation, record it, and count the hop."""
@@ -134,6 +149,17 @@ class RunEngine:
         if isinstance(decision, AnswerDecision):
             return self._answer(d, decision.answer)
         path = [*d.envelope.path, d.recipient]
+        targets = (
+            [decision.to]
+            if isinstance(decision, ForwardDecision)
+            else [part.to for part in decision.parts]
+        )
+        for target in targets:
+            if target not in neighbours:
+                raise DeliveryError(
+                    f"{d.recipient} chose {target!r}, which is not an unvisited neighbour "
+                    f"(allowed: {sorted(neighbours)}); a task never revisits an agent"
+                )
         if isinstance(decision, ForwardDecision):
             env = self.envelope(
                 parent_id=d.envelope.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import inf
 
 from agora.errors import BudgetExceeded, ConfigError
 
@@ -17,8 +18,8 @@ class Budget:
         hops: envelope deliveries in the whole run.
         tokens: prompt plus completion tokens over all agents.
         wall_time_s: seconds from start to answer.
-        max_forwards: forwards along one task's path before its holder must answer or split
-            (AgentNet uses 3).
+        max_forwards: forwards along one task's path; after that its holder is offered no
+            neighbours and must answer (AgentNet uses 3).
 
     Example:
         >>> Budget(hops=20, tokens=5_000).tokens
@@ -31,24 +32,36 @@ class Budget:
     max_forwards: int = 3
 
     def __post_init__(self) -> None:
-        for name in ("hops", "tokens", "wall_time_s"):
+        for name in ("hops", "tokens", "max_forwards"):
             value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise ConfigError(f"Budget.{name} must be > 0 or None, got {value}")
-        if self.max_forwards < 0:
-            raise ConfigError(f"Budget.max_forwards must be >= 0, got {self.max_forwards}")
+            if value is None and name != "max_forwards":
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"Budget.{name} must be a non-negative int, got {value!r}")
+        if self.hops is not None and self.hops < 2:
+            raise ConfigError(
+                f"Budget.hops must be >= 2 (a run needs at least the task and its answer), "
+                f"got {self.hops}"
+            )
+        if self.tokens == 0:
+            raise ConfigError("Budget.tokens must be > 0 or None")
+        wall = self.wall_time_s
+        if wall is not None and (
+            not isinstance(wall, int | float) or isinstance(wall, bool) or not 0 < wall < inf
+        ):
+            raise ConfigError(f"Budget.wall_time_s must be a positive number or None, got {wall!r}")
 
 
 class BudgetTracker:
     """Counts what a run has used and raises `BudgetExceeded` the moment a limit is passed.
 
     Example:
-        >>> tracker = BudgetTracker(Budget(hops=1))
-        >>> tracker.hop()
+        >>> tracker = BudgetTracker(Budget(hops=2))
+        >>> tracker.hop(); tracker.hop()
         >>> tracker.hop()
         Traceback (most recent call last):
         ...
-        agora.errors.BudgetExceeded: team budget for hops exceeded: used 2 of 1. ...
+        agora.errors.BudgetExceeded: team budget for hops exceeded: used 3 of 2. ...
     """
 
     def __init__(self, budget: Budget) -> None:

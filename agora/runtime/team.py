@@ -11,12 +11,18 @@ import networkx as nx
 
 from agora._sync import run_sync
 from agora.agents.agent import Agent
-from agora.errors import BudgetExceeded, ConfigError, ProtocolError, RunError, UserError
+from agora.errors import (
+    AgoraError,
+    BudgetExceeded,
+    ConfigError,
+    ProtocolError,
+    RunError,
+    UserError,
+)
 from agora.protocols.conversation import USER, Conversation
 from agora.protocols.envelope import new_id
-from agora.protocols.payloads import Answer, Task
+from agora.protocols.payloads import Task
 from agora.runtime import events
-from agora.runtime._engine import Delivery, RunEngine, build_graph
 from agora.runtime.budget import Budget, BudgetTracker
 from agora.runtime.result import Result
 
@@ -28,6 +34,8 @@ _GRAPH: Any = None
 def _graph() -> Any:
     global _GRAPH
     if _GRAPH is None:
+        from agora.runtime._engine import build_graph  # imports LangGraph: ~1.5 s, so lazily
+
         _GRAPH = build_graph()
     return _GRAPH
 
@@ -64,6 +72,8 @@ class Team:
         entry: str | None = None,
         budget: Budget | None = None,
     ) -> None:
+        if isinstance(agents, Agent) or not isinstance(agents, Iterable):
+            raise ConfigError("Team takes a list of agents, e.g. Team([triage, expert])")
         agents = list(agents)
         if not agents:
             raise ConfigError("a Team needs at least one agent")
@@ -75,15 +85,19 @@ class Team:
                 raise ConfigError(f"two agents are named {agent.name!r}; names must be unique")
             self.agents[agent.name] = agent
         self.entry = entry if entry is not None else agents[0].name
-        if self.entry not in self.agents:
+        if not isinstance(self.entry, str) or self.entry not in self.agents:
             raise ConfigError(f"entry agent {self.entry!r} is not a member: {list(self.agents)}")
+        if budget is not None and not isinstance(budget, Budget):
+            raise ConfigError(f"budget must be a Budget, got {type(budget).__name__}")
         self.budget = budget or Budget()
         self.network: nx.DiGraph = nx.DiGraph()
         self.network.add_nodes_from(self.agents)
         if edges is None:
             edges = [(self.entry, name) for name in self.agents if name != self.entry]
-        for source, target in edges:
-            self.connect(source, target)
+        for edge in edges:
+            if not isinstance(edge, tuple | list) or len(edge) != 2:
+                raise ConfigError(f"an edge is a (from, to) pair of agent names, got {edge!r}")
+            self.connect(*edge)
         self._neighbours: dict[str, tuple[str, ...]] = {}
 
     def connect(self, source: str, target: str, *, weight: float = 1.0) -> None:
@@ -93,7 +107,7 @@ class Team:
             ConfigError: an unknown agent, or a self-loop.
         """
         for name in (source, target):
-            if name not in self.agents:
+            if not isinstance(name, str) or name not in self.agents:
                 raise ConfigError(
                     f"edge names unknown agent {name!r}; members: {list(self.agents)}"
                 )
@@ -130,11 +144,15 @@ class Team:
             UserError: the task is empty or too long.
         """
         payload = _task_payload(task, context)
+        if on_event is not None and not callable(on_event):
+            raise UserError(f"on_event must be a callable, got {type(on_event).__name__}")
+        graph = _graph()  # before the clock starts: the first call imports LangGraph
+        from agora.runtime._engine import Delivery, RunEngine
+
         started = time.perf_counter()
-        conversation = Conversation(new_id())
         engine = RunEngine(
             team=self,
-            conversation=conversation,
+            conversation=Conversation(new_id()),
             tracker=BudgetTracker(self.budget),
             emit=on_event or (lambda event: None),
         )
@@ -144,33 +162,26 @@ class Team:
             "configurable": {"engine": engine},
             "recursion_limit": (self.budget.hops or 10_000) + 10,
         }
-        work = _graph().ainvoke({"start": Delivery(first, self.entry, payload.text)}, config)
+        work = graph.ainvoke({"start": Delivery(first, self.entry, payload.text)}, config)
         limit = self.budget.wall_time_s
         try:
-            if limit is None:
+            async with asyncio.timeout(limit) as deadline:
                 await work
-            else:
-                async with asyncio.timeout(limit):
-                    await work
         except TimeoutError:
-            raise BudgetExceeded(
-                "wall_time_s", limit=limit or 0.0, used=time.perf_counter() - started
-            ) from None
+            if not deadline.expired():
+                raise
+            exc = BudgetExceeded("wall_time_s", limit=limit or 0.0, used=_since(started))
+            exc.partial = engine.snapshot(_since(started))
+            raise exc from None
+        except AgoraError as exc:
+            exc.partial = engine.snapshot(_since(started))
+            raise
         if engine.final is None:
             raise RunError(
                 "the run ended without an answer reaching the caller; this is a bug in agora, "
                 "please report it with the trace"
             )
-        final = engine.final.payload
-        assert isinstance(final, Answer)
-        result = Result(
-            answer=final.text,
-            answered_by=engine.final.sender,
-            conversation_id=conversation.id,
-            trace=engine.trace,
-            usage=engine.usage,
-            elapsed_s=time.perf_counter() - started,
-        )
+        result = engine.snapshot(_since(started))
         engine.emit(events.Finished(result))
         return result
 
@@ -207,6 +218,10 @@ class Team:
             if not runner.done():
                 runner.cancel()
             await asyncio.gather(runner, return_exceptions=True)
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
 
 
 def _task_payload(task: str, context: str) -> Task:

@@ -174,7 +174,7 @@ def test_main_demo_budget_error_exits_1(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _use_model(monkeypatch, france_model())
-    assert main(["demo", "--no-tui", "--max-hops", "1"]) == 1
+    assert main(["demo", "--no-tui", "--max-hops", "2"]) == 1
     assert capsys.readouterr().err.startswith("BudgetExceeded: team budget for hops exceeded")
 
 

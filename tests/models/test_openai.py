@@ -362,3 +362,11 @@ async def test_thousand_tasks_at_30_percent_failures_finish_or_fail_typed() -> N
     assert all(isinstance(f, AgoraError) for f in failures), failures[:3]
     assert not model.breaker.is_open
     print(f"1000 tasks in {elapsed:.1f}s; {len(failures)} typed failures")
+
+
+def test_sync_calls_close_their_http_clients() -> None:
+    with serve_openai(text="hi") as server:
+        model = make_model(server.base_url)
+        for _ in range(3):
+            assert model.request_sync(ASK).text == "hi"
+        assert len(model._clients) == 0  # each sync call's loop closed its client

@@ -296,3 +296,54 @@ def test_forwarded_split_part_answers_the_splitter() -> None:
     assert result.answer == "combined"
     synthesis = a.model.calls[-1][-1].content  # type: ignore[attr-defined]
     assert "- b: one" in synthesis and "- d: two" in synthesis
+
+
+def test_failed_runs_keep_their_trace() -> None:
+    a = Agent("a", ScriptedModel([forward("b")]))
+    b = Agent("b", ScriptedModel(["bad", "bad"]))
+    with pytest.raises(ModelOutputError) as info:
+        Team([a, b]).run_sync("go")
+    partial = info.value.partial
+    assert [env.kind for env in partial.trace] == ["task", "forward"]
+    assert partial.answer == "" and partial.usage["a"].requests == 1
+
+
+def test_a_model_timeout_is_not_a_wall_time_budget() -> None:
+    async def times_out(messages: list[Message], schema: dict | None) -> str:
+        raise TimeoutError("model's own timeout")
+
+    with pytest.raises(TimeoutError):
+        Team([Agent("a", FunctionModel(times_out))], budget=Budget(wall_time_s=None)).run_sync("go")
+
+
+def test_a_decision_outside_the_neighbours_is_a_delivery_error() -> None:
+    from agora import DeliveryError
+    from agora.agents import ForwardDecision
+    from agora.agents.agent import Decided
+
+    class Rogue(Agent):
+        async def decide(self, task, **kwargs):  # type: ignore[override]
+            return Decided(ForwardDecision(action="forward", to="a", reason="loop"))
+
+    team = Team([Rogue("a", ScriptedModel([])), Agent("b", ScriptedModel([]))])
+    with pytest.raises(DeliveryError, match="never revisits"):
+        team.run_sync("go")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Budget(hops="3"),  # type: ignore[arg-type]
+        lambda: Budget(hops=1),
+        lambda: Budget(wall_time_s=float("nan")),
+        lambda: Budget(max_forwards=None),  # type: ignore[arg-type]
+        lambda: Team(Agent("a", ScriptedModel([]))),  # type: ignore[arg-type]
+        lambda: Team([Agent("a", ScriptedModel([]))], budget="x"),  # type: ignore[arg-type]
+        lambda: Team([Agent("a", ScriptedModel([]))], edges=[("a",)]),
+        lambda: Agent("a", ScriptedModel([]), max_answer_chars="5"),  # type: ignore[arg-type]
+        lambda: Agent("a", ScriptedModel([]), max_answer_chars=40_000),
+    ],
+)
+def test_odd_arguments_are_config_errors(make) -> None:
+    with pytest.raises(ConfigError):
+        make()
