@@ -7,6 +7,7 @@ never what a user gets by default; the default is the embedded GGUF model.
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
@@ -27,8 +28,6 @@ def _render(step: str | BaseModel | dict[str, Any]) -> str:
     if isinstance(step, BaseModel):
         return step.model_dump_json()
     if isinstance(step, dict):
-        import json
-
         return json.dumps(step)
     return step
 

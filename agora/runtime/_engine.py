@@ -12,7 +12,6 @@ Not public: use `agora.Team`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict, cast
@@ -253,8 +252,3 @@ def build_graph() -> Any:
     graph.add_node("deliver", cast(Any, deliver))
     graph.add_conditional_edges(START, start, ["deliver"])
     return graph.compile()
-
-
-def now() -> float:
-    """Monotonic seconds (wrapped so tests and the team share one clock)."""
-    return time.perf_counter()
