@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agora._version import __version__
-from agora.agents import Agent, Decided, Tool
+from agora.agents import Agent, Decided, Route, Router, Tool
+from agora.embeddings import Embedder, HashEmbedder, MiniLMEmbedder, default_embedder
 from agora.errors import (
     AgoraError,
     BudgetExceeded,
@@ -54,7 +55,7 @@ from agora.protocols import (
     Task,
     parse_envelope,
 )
-from agora.runtime import Budget, Result, Team, events
+from agora.runtime import Budget, Network, Result, Team, events
 
 if TYPE_CHECKING:
     from agora.models.llamacpp import LlamaCppModel
@@ -66,10 +67,18 @@ __all__ = [
     "Agent",
     "Budget",
     "Decided",
+    "Network",
     "Result",
+    "Route",
+    "Router",
     "Team",
     "Tool",
     "events",
+    # embeddings
+    "Embedder",
+    "HashEmbedder",
+    "MiniLMEmbedder",
+    "default_embedder",
     # models
     "CircuitBreaker",
     "FunctionModel",

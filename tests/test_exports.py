@@ -13,7 +13,13 @@ import pytest
 import agora
 import agora.errors
 
-SUBPACKAGES = ["agora.protocols", "agora.models", "agora.agents", "agora.runtime"]
+SUBPACKAGES = [
+    "agora.protocols",
+    "agora.models",
+    "agora.agents",
+    "agora.runtime",
+    "agora.embeddings",
+]
 
 
 @pytest.mark.parametrize("name", agora.__all__)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from agora.agents.aggregate import AGGREGATIONS, Aggregation
 from agora.agents.decision import (
     AnswerDecision,
+    ConsultDecision,
     Decision,
     DecisionOptions,
     ForwardDecision,
@@ -21,6 +23,7 @@ from agora.agents.decision import (
     to_decision,
 )
 from agora.agents.prompts import decision_messages, synthesis_messages, system_prompt
+from agora.agents.router import Route
 from agora.agents.tools import Tool, as_tool
 from agora.errors import ConfigError, ModelOutputError, ToolError
 from agora.models.base import Message, Model, ModelSettings, Usage
@@ -43,7 +46,7 @@ class Decided:
         tool_calls: ``(call, result)`` pairs, in order.
     """
 
-    decision: AnswerDecision | ForwardDecision | SplitDecision
+    decision: AnswerDecision | ForwardDecision | SplitDecision | ConsultDecision
     usage: Usage = field(default_factory=Usage)
     tool_calls: list[tuple[str, str]] = field(default_factory=list)
 
@@ -60,6 +63,16 @@ class Agent:
         max_answer_chars: bound on answer length (keeps small models from rambling).
         max_tool_calls: tool calls allowed per decision before the agent must answer.
         settings: sampling settings for this agent's calls.
+        policy: who decides where a task goes. ``"model"`` (default): the agent's model
+            chooses answer, forward or split among the neighbours it is offered (ranked by the
+            team's router when it has one). ``"router"``: the router decides with no model
+            call — forward to its top expert, consult several experts at once when it
+            chooses more than one, and answer with the model only when the agent itself
+            ranks first or has no neighbour left (AgentNet's router + executor).
+        aggregate: how a ``"router"`` agent combines a consult's answers: ``"vote"``,
+            ``"weighted"`` or ``"synthesize"`` (its model writes one answer from them).
+        max_neighbours: neighbours offered to the model at most (the router's best ones);
+            keeps prompts and output schemas small in large networks.
 
     Example:
         >>> from agora.testing import ScriptedModel
@@ -80,6 +93,9 @@ class Agent:
         max_answer_chars: int = 1000,
         max_tool_calls: int = 4,
         settings: ModelSettings | None = None,
+        policy: Literal["model", "router"] = "model",
+        aggregate: Aggregation = "vote",
+        max_neighbours: int = 8,
     ) -> None:
         if not isinstance(name, str) or not _NAME.match(name):
             raise ConfigError(
@@ -95,6 +111,15 @@ class Agent:
             raise ConfigError("expertise and instructions must be strings")
         if settings is not None and not isinstance(settings, ModelSettings):
             raise ConfigError(f"settings must be a ModelSettings, got {type(settings).__name__}")
+        if policy not in ("model", "router"):
+            raise ConfigError(f"policy must be 'model' or 'router', got {policy!r}")
+        if aggregate not in AGGREGATIONS:
+            raise ConfigError(f"aggregate must be one of {AGGREGATIONS}, got {aggregate!r}")
+        if not _is_int(max_neighbours) or max_neighbours < 1:
+            raise ConfigError("max_neighbours must be an int >= 1")
+        self.policy: Literal["model", "router"] = policy
+        self.aggregate: Aggregation = aggregate
+        self.max_neighbours = max_neighbours
         self.name = name
         self.model = model_from_spec(model)
         self.expertise = expertise
@@ -119,19 +144,27 @@ class Agent:
         context: str = "",
         neighbours: Mapping[str, str] | None = None,
         allow_split: bool = True,
+        route: Route | None = None,
     ) -> Decided:
-        """Decide what to do with `task`: answer, forward to a neighbour, or split.
+        """Decide what to do with `task`: answer, forward to a neighbour, split, or consult.
 
         Args:
             task: the task text.
             context: background from the sender.
             neighbours: agents this one may hand the task to, by name, with their expertise.
             allow_split: whether splitting is allowed here.
+            route: the router's ranking of the neighbours (and of this agent); a
+                ``policy="router"`` agent follows it.
 
         Raises:
             ModelOutputError: the model gave no valid decision even after the repair retry.
         """
         neighbours = dict(neighbours or {})
+        if self.policy == "router" and route is not None:
+            routed = self._follow(route, neighbours)
+            if routed is not None:
+                return Decided(routed)
+            neighbours = {}  # the router chose this agent: answer
         outcome = Decided(AnswerDecision(action="answer", answer=""))
         while True:
             tools = self.tools if len(outcome.tool_calls) < self.max_tool_calls else []
@@ -153,6 +186,23 @@ class Agent:
                 outcome.decision = _merge_parts(decision)
                 return outcome
             outcome.tool_calls.append(await self._call_tool(decision))
+
+    def _follow(
+        self, route: Route, neighbours: Mapping[str, str]
+    ) -> ForwardDecision | ConsultDecision | None:
+        """The router's decision, or ``None`` when this agent should answer itself."""
+        experts = [name for name in route.experts if name in neighbours]
+        if route.primary == self.name or not experts:
+            return None
+        if len(experts) == 1:
+            reason = f"router: {route.probability(experts[0]):.2f}"
+            return ForwardDecision(action="forward", to=experts[0], reason=reason)
+        return ConsultDecision(
+            action="consult",
+            experts=experts,
+            weights=[route.probability(name) for name in experts],
+            aggregate=self.aggregate,
+        )
 
     def _decision_type(
         self, neighbours: tuple[str, ...], allow_split: bool, with_tools: bool

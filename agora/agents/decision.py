@@ -23,6 +23,7 @@ from agora.agents.tools import Tool
 
 __all__ = [
     "AnswerDecision",
+    "ConsultDecision",
     "DecisionOptions",
     "ForwardDecision",
     "SplitDecision",
@@ -62,6 +63,20 @@ class SplitDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["split"]
     parts: list[SplitPartDecision]
+
+
+class ConsultDecision(BaseModel):
+    """Ask several experts the whole task at once and combine their answers.
+
+    Made by the router (an agent with ``policy="router"``), never asked of a model.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["consult"]
+    experts: list[str]
+    weights: list[float]
+    aggregate: Literal["synthesize", "vote", "weighted"] = "vote"
 
 
 class ToolDecision(BaseModel):

@@ -1,8 +1,9 @@
 """``agora demo``: a four-agent team on the embedded local model, shown as it works.
 
-The team is built for a tiny model: the entry agent only routes (its decision is an enum of
-experts), every agent's answer is bounded, and sampling is nearly greedy. Point ``--model`` at a
-larger model and the same team routes and uses its tool far better.
+The team is built for a tiny model: the entry agent routes with the team's router (offline
+MiniLM embeddings of the task against each expert's expertise, no model call), every agent's
+answer is bounded, and sampling is nearly greedy. Point ``--model`` at a larger model and the
+experts answer, forward and use their tool far better.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from typing import TypedDict
 from rich.console import Console
 
 from agora.agents.agent import Agent
+from agora.agents.router import Router
 from agora.cli.calculator import calculate
 from agora.cli.render import LiveView, PlainView
-from agora.cli.triage import TriageAgent
 from agora.models.base import Model, ModelSettings
 from agora.runtime.budget import Budget
 from agora.runtime.result import Result
@@ -44,33 +45,37 @@ class _Bounded(TypedDict):
     settings: ModelSettings
 
 
-def build_demo_team(model: Model, *, max_hops: int | None = 12) -> Team:
+def build_demo_team(
+    model: Model, *, max_hops: int | None = 12, router: Router | None = None
+) -> Team:
     """The demo team, every agent on the same `model` (so weights load once).
 
     Args:
         model: the model all four agents share.
         max_hops: the team's delivery budget (``None``: unlimited).
+        router: the entry agent's router (default: top-1 on the offline MiniLM embedder).
 
     Example:
+        >>> from agora.embeddings import HashEmbedder
         >>> from agora.testing import ScriptedModel
-        >>> team = build_demo_team(ScriptedModel([]))
+        >>> team = build_demo_team(ScriptedModel([]), router=Router(HashEmbedder()))
         >>> team.entry, team.neighbours("geographer")
         ('triage', ('writer',))
     """
     bounded: _Bounded = {"max_answer_chars": _MAX_ANSWER, "settings": _SETTINGS}
     agents = [
-        TriageAgent("triage", model, "routing questions to the right expert", **bounded),
+        Agent("triage", model, "", policy="router", **bounded),
         Agent(
             "geographer",
             model,
-            "countries, capitals, rivers and maps",
+            "geography: countries, capital cities, rivers, maps",
             instructions="Answer in one short sentence.",
             **bounded,
         ),
         Agent(
             "mathematician",
             model,
-            "arithmetic and numbers",
+            "arithmetic: numbers, sums, products",
             tools=[calculate],
             instructions="Use the calculate tool for arithmetic, then answer with the number.",
             **bounded,
@@ -83,7 +88,7 @@ def build_demo_team(model: Model, *, max_hops: int | None = 12) -> Team:
             **bounded,
         ),
     ]
-    return Team(agents, DEMO_EDGES, entry="triage", budget=Budget(hops=max_hops))
+    return Team(agents, DEMO_EDGES, entry="triage", budget=Budget(hops=max_hops), router=router)
 
 
 def run_demo(
@@ -93,6 +98,7 @@ def run_demo(
     console: Console,
     tui: bool,
     max_hops: int | None = 12,
+    router: Router | None = None,
 ) -> Result:
     """Run the demo team on `task`, rendering its events to `console`.
 
@@ -102,6 +108,7 @@ def run_demo(
         console: where the output goes.
         tui: a live terminal display when true; one plain line per event otherwise.
         max_hops: the team's delivery budget.
+        router: the entry agent's router (default: top-1 on the offline MiniLM embedder).
 
     Raises:
         AgoraError: the team could not answer (see `Team.run`).
@@ -109,13 +116,12 @@ def run_demo(
     Example:
         >>> import io
         >>> from agora.testing import ScriptedModel
-        >>> model = ScriptedModel([{"action": "forward", "to": "geographer", "reason": "maps"},
-        ...                        {"action": "answer", "answer": "Paris"}])
+        >>> model = ScriptedModel([{"action": "answer", "answer": "Paris"}])
         >>> console = Console(file=io.StringIO())
         >>> run_demo("Capital of France?", model=model, console=console, tui=False).answer
         'Paris'
     """
-    team = build_demo_team(model, max_hops=max_hops)
+    team = build_demo_team(model, max_hops=max_hops, router=router)
     view_type = LiveView if tui else PlainView
     with view_type(console, team, task, model=model.name) as view:
         load = getattr(model, "load", None)

@@ -82,10 +82,18 @@ class SplitPart(_Payload):
 
     to: AgentName
     text: str = Field(min_length=1, max_length=MAX_TEXT)
+    weight: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="The router's probability for this expert."
+    )
 
 
 class Split(_Payload):
     """Splits a held task into parts, each for one recipient; answers come back to the sender.
+
+    With ``mode="experts"`` every part is the whole task, sent to several experts at once (the
+    router's top-K); their answers are combined by `aggregate`: ``"vote"`` (majority),
+    ``"weighted"`` (router probability × stated confidence) or ``"synthesize"`` (the sender
+    writes one answer from them).
 
     Example:
         >>> s = Split(text="Plan a trip", parts=[SplitPart(to="flights", text="Find flights")])
@@ -96,6 +104,8 @@ class Split(_Payload):
     kind: Literal["split"] = "split"
     text: str = Field(min_length=1, max_length=MAX_TEXT, description="The task being split.")
     parts: list[SplitPart] = Field(min_length=1, max_length=16)
+    mode: Literal["parts", "experts"] = "parts"
+    aggregate: Literal["synthesize", "vote", "weighted"] = "synthesize"
 
 
 class KnowledgeClaim(_Payload):

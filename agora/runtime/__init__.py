@@ -1,8 +1,23 @@
-"""Running teams: the network of agents, budgets, events and results, on LangGraph."""
+"""Running teams: the evolving network of agents, budgets, events, results and durable runs."""
 
 from agora.runtime import events
 from agora.runtime.budget import Budget, BudgetTracker
-from agora.runtime.result import Result
-from agora.runtime.team import Team
+from agora.runtime.journal import Episode, Journal, RunInfo, StepRecord
+from agora.runtime.network import Network
+from agora.runtime.result import Result, RouteRecord
+from agora.runtime.team import Team, langgraph_file
 
-__all__ = ["Budget", "BudgetTracker", "Result", "Team", "events"]
+__all__ = [
+    "Budget",
+    "BudgetTracker",
+    "Episode",
+    "Journal",
+    "Network",
+    "Result",
+    "RouteRecord",
+    "RunInfo",
+    "StepRecord",
+    "Team",
+    "events",
+    "langgraph_file",
+]

@@ -1,11 +1,17 @@
 """Internal: the per-run engine that turns agent decisions into envelopes on LangGraph.
 
-One LangGraph node, ``deliver``, runs whenever an envelope reaches an agent. It asks the agent
-for a decision and returns ``Command(goto=[Send("deliver", ...), ...])`` for what the decision
-sends on, so every hop costs one LangGraph super-step and parallel parts of a split run in the
-same step. Answers to a split are collected here; the last one to arrive schedules the
-splitter's synthesis. Checking and recording happen without an ``await`` in between, so
-parallel answers cannot both (or neither) see the split complete.
+One LangGraph node, ``deliver``, runs whenever a work item reaches an agent: a `Delivery`
+(an envelope carrying a task to its recipient) or a `Join` (every answer to a split is in).
+The node asks the agent for a decision and returns ``Command(goto=[Send("deliver", id)...])``
+for the items the decision creates, so each hop is one LangGraph super-step and parallel
+parts of a split, or parallel experts, run in the same step.
+
+Every step sends exactly one envelope, and everything else follows from it: `RunEngine.apply`
+is a deterministic state transition from ``(item handled, envelope sent, usage, route)``. A
+durable run writes that record to its `Journal` under the item's id before LangGraph
+checkpoints, so resuming replays the journal to rebuild this state, and a step LangGraph
+runs again is answered from the journal (same items, no new model call, no repeated write).
+Graph state and checkpoints carry only item ids.
 
 Not public: use `agora.Team`.
 """
@@ -20,26 +26,33 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph import START, StateGraph
 from langgraph.types import Command, Send
 
-from agora.agents.decision import AnswerDecision, ForwardDecision, SplitDecision
-from agora.errors import DeliveryError
+from agora.agents.aggregate import Vote, aggregate
+from agora.agents.decision import AnswerDecision, ConsultDecision, ForwardDecision, SplitDecision
+from agora.agents.router import Route
+from agora.errors import DeliveryError, RunError
 from agora.models.base import Usage
 from agora.protocols.conversation import USER, Conversation
 from agora.protocols.envelope import Envelope, EnvelopeBudget
-from agora.protocols.payloads import Answer, Forward, Split, SplitPart
+from agora.protocols.payloads import Answer, Forward, Split, SplitPart, Task
 from agora.runtime import events
 from agora.runtime.budget import BudgetTracker
-from agora.runtime.result import Result
+from agora.runtime.journal import Episode, Journal, StepRecord
+from agora.runtime.result import Result, RouteRecord
 
 if TYPE_CHECKING:
     from agora.runtime.team import Team
 
-__all__ = ["Delivery", "Join", "RunEngine", "build_graph"]
+__all__ = ["START_KEY", "Delivery", "Join", "RunEngine", "build_graph"]
+
+#: The key of the step that delivers the caller's task to the entry agent.
+START_KEY = "start"
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """An envelope that carries a task to `recipient`."""
+    """An envelope that carries a task to `recipient`; `id` is the step's idempotency key."""
 
+    id: str
     envelope: Envelope
     recipient: str
     text: str
@@ -52,18 +65,19 @@ class Delivery:
 class Join:
     """Every part of split `split_id` is answered: the splitter must combine them."""
 
+    id: str
     split_id: str
 
 
 @dataclass(slots=True)
 class _PendingSplit:
     delivery: Delivery  # how the splitter got the task it split
-    expected: tuple[str, ...]
-    answers: dict[str, str] = field(default_factory=dict)
+    payload: Split
+    answers: dict[str, Answer] = field(default_factory=dict)
 
 
 class _State(TypedDict, total=False):
-    start: Delivery
+    start: str
 
 
 @dataclass(slots=True)
@@ -74,8 +88,13 @@ class RunEngine:
     conversation: Conversation
     tracker: BudgetTracker
     emit: Callable[[events.Event], None]
+    run_id: str
+    journal: Journal | None = None
     trace: list[Envelope] = field(default_factory=list)
     usage: dict[str, Usage] = field(default_factory=dict)
+    routes: list[RouteRecord] = field(default_factory=list)
+    items: dict[str, Delivery | Join] = field(default_factory=dict)
+    done: dict[str, list[str]] = field(default_factory=dict)  # step key -> items it created
     splits: dict[str, _PendingSplit] = field(default_factory=dict)
     final: Envelope | None = None
 
@@ -88,17 +107,12 @@ class RunEngine:
             else "",
             answered_by=final.sender if final is not None else "",
             conversation_id=self.conversation.id,
+            run_id=self.run_id,
             trace=list(self.trace),
             usage=dict(self.usage),
+            routes=list(self.routes),
             elapsed_s=elapsed_s,
         )
-
-    def send(self, envelope: Envelope) -> None:
-        """Validate `envelope` against the conversation, record it, and count the hop."""
-        self.conversation.accept(envelope)
-        self.tracker.hop()
-        self.trace.append(envelope)
-        self.emit(events.Delivered(envelope))
 
     def envelope(self, **fields: Any) -> Envelope:
         """A new envelope of this run, stamped with the remaining budget."""
@@ -110,90 +124,190 @@ class RunEngine:
             **fields,
         )
 
-    def _spend(self, agent: str, usage: Usage) -> None:
-        self.usage[agent] = self.usage.get(agent, Usage()) + usage
-        self.tracker.spend_tokens(usage.total_tokens)
+    def begin(self, task: Task) -> str:
+        """Deliver the caller's `task` to the entry agent; return the first item's id."""
+        first = self.envelope(sender=USER, recipients=[self.team.entry], payload=task)
+        (item,) = self.apply(StepRecord(START_KEY, USER, first, Usage()), live=True)
+        return item
 
-    async def step(self, item: Delivery | Join) -> Command[Any]:
-        """Handle one delivery or join and return where the resulting envelopes go."""
-        if isinstance(item, Join):
-            return await self._join(item)
-        return await self._hold(item)
+    # -- the state transition -----------------------------------------------------------
 
-    async def _hold(self, d: Delivery) -> Command[Any]:
-        agent = self.team.agents[d.recipient]
-        visited = set(d.envelope.path) | {d.recipient}
-        can_forward = d.forwards < self.team.budget.max_forwards
-        neighbours = (
-            {
-                n: self.team.agents[n].expertise
-                for n in self.team.neighbours(d.recipient)
-                if n not in visited
-            }
-            if can_forward
-            else {}
+    def apply(self, step: StepRecord, *, live: bool) -> list[str]:
+        """Record `step`: accept its envelope, count it, and create the items it implies.
+
+        ``live`` steps also emit events, track router load and write the journal; replayed
+        ones (from the journal, on resume) only rebuild state.
+        """
+        env = step.envelope
+        if step.usage.requests:
+            self.usage[step.agent] = self.usage.get(step.agent, Usage()) + step.usage
+            self.tracker.spend_tokens(step.usage.total_tokens)
+        self.conversation.accept(env)
+        self.tracker.hop()
+        self.trace.append(env)
+        source = self.items.get(step.key)
+        if step.route is not None and isinstance(source, Delivery):
+            self.routes.append(_route_record(step, source.text))
+        task = self._task_of(source) if live else ""
+        created = self._created(source, env)
+        for item in created:
+            self.items[item.id] = item
+        self.done[step.key] = [item.id for item in created]
+        if live:
+            self._live_effects(step, source, created, task)
+        return self.done[step.key]
+
+    def _created(self, source: Delivery | Join | None, env: Envelope) -> list[Delivery | Join]:
+        payload = env.payload
+        if isinstance(payload, Task):
+            return [Delivery(_key(env, r), env, r, payload.text) for r in env.recipients]
+        if isinstance(source, Join):
+            held = self.splits.pop(source.split_id).delivery
+        elif isinstance(source, Delivery):
+            held = source
+        else:
+            raise RunError(f"step for {env.id} handled no known item; the journal is corrupt")
+        if isinstance(payload, Forward):
+            to = env.recipients[0]
+            return [
+                Delivery(_key(env, to), env, to, held.text, held.forwards + 1, held.join, held.part)
+            ]
+        if isinstance(payload, Split):
+            self.splits[env.id] = _PendingSplit(held, payload)
+            return [
+                Delivery(_key(env, p.to), env, p.to, p.text, 0, env.id, p.to) for p in payload.parts
+            ]
+        assert isinstance(payload, Answer)
+        if held.join is None:
+            self.final = env
+            return []
+        pending = self.splits[held.join]
+        pending.answers[held.part or held.recipient] = payload
+        if len(pending.answers) == len(pending.payload.parts):
+            return [Join(f"join>{held.join}", held.join)]
+        return []
+
+    def _live_effects(
+        self,
+        step: StepRecord,
+        source: Delivery | Join | None,
+        created: list[Delivery | Join],
+        task: str,
+    ) -> None:
+        router = self.team.router
+        if router is not None:
+            if isinstance(source, Delivery):
+                router.end(source.recipient)
+            for item in created:
+                if isinstance(item, Delivery):
+                    router.begin(item.recipient)
+        if self.journal is not None:
+            payload = step.envelope.payload
+            episode = (
+                Episode(step.agent, task, payload.text) if isinstance(payload, Answer) else None
+            )
+            self.journal.record(self.run_id, step, episode)
+        self.emit(events.Delivered(step.envelope))
+
+    def _task_of(self, source: Delivery | Join | None) -> str:
+        if isinstance(source, Join):
+            return self.splits[source.split_id].delivery.text
+        return source.text if source is not None else ""
+
+    # -- live steps ---------------------------------------------------------------------
+
+    async def step(self, key: str) -> Command[Any]:
+        """Handle one item (unless the journal shows it handled) and route what it creates."""
+        created = self.done.get(key)
+        if created is None:
+            item = self.items.get(key)
+            if item is None:
+                raise RunError(f"no work item {key!r} in run {self.run_id!r}")
+            record = await (self._join(item) if isinstance(item, Join) else self._hold(item))
+            created = self.apply(record, live=True)
+        return Command(goto=[Send("deliver", item) for item in created])
+
+    async def _hold(self, d: Delivery) -> StepRecord:
+        agent = self.team.member(d.recipient)
+        visited = set(d.envelope.path)
+        visited.add(d.recipient)
+        candidates = (
+            [n for n in self.team.network.neighbours(d.recipient) if n not in visited]
+            if d.forwards < self.team.budget.max_forwards
+            else []
         )
+        route = self._route(d, candidates, agent.policy == "router", agent.expertise != "")
+        offered = [n for n, _ in route.ranked if n in candidates] if route else candidates
+        neighbours = {n: self.team.member(n).expertise for n in offered[: agent.max_neighbours]}
         self.tracker.check_tokens()
         self.emit(events.Thinking(d.recipient, d.text))
         decided = await agent.decide(
             d.text,
             context=getattr(d.envelope.payload, "context", ""),
             neighbours=neighbours,
+            route=route,
         )
         for call, result in decided.tool_calls:
             self.emit(events.ToolUsed(d.recipient, call, result))
-        self._spend(d.recipient, decided.usage)
         decision = decided.decision
         self.emit(events.Decided(d.recipient, decision.action, _detail(decision), decided.usage))
+        env = self._decision_envelope(d, decision, neighbours)
+        return StepRecord(
+            d.id, d.recipient, env, decided.usage, None if route is None else route.to_dict()
+        )
+
+    def _route(
+        self, d: Delivery, candidates: list[str], decides: bool, may_answer: bool
+    ) -> Route | None:
+        router = self.team.router
+        if router is None or not candidates:
+            return None
+        pool = [*candidates, d.recipient] if decides and may_answer else candidates
+        return router.route(d.text, pool)
+
+    def _decision_envelope(
+        self,
+        d: Delivery,
+        decision: AnswerDecision | ForwardDecision | SplitDecision | ConsultDecision,
+        neighbours: dict[str, str],
+    ) -> Envelope:
         if isinstance(decision, AnswerDecision):
             return self._answer(d, decision.answer)
-        path = [*d.envelope.path, d.recipient]
-        targets = (
-            [decision.to]
-            if isinstance(decision, ForwardDecision)
-            else [part.to for part in decision.parts]
-        )
+        if isinstance(decision, ForwardDecision):
+            targets = [decision.to]
+            payload: Forward | Split = Forward(text=d.text, reason=decision.reason)
+        elif isinstance(decision, ConsultDecision):
+            targets = decision.experts
+            parts = [
+                SplitPart(to=e, text=d.text, weight=min(1.0, max(0.0, w)))
+                for e, w in zip(decision.experts, decision.weights, strict=True)
+            ]
+            payload = Split(text=d.text, parts=parts, mode="experts", aggregate=decision.aggregate)
+        else:
+            targets = [part.to for part in decision.parts]
+            payload = Split(
+                text=d.text, parts=[SplitPart(to=p.to, text=p.task) for p in decision.parts]
+            )
         for target in targets:
             if target not in neighbours:
                 raise DeliveryError(
                     f"{d.recipient} chose {target!r}, which is not an unvisited neighbour "
                     f"(allowed: {sorted(neighbours)}); a task never revisits an agent"
                 )
-        if isinstance(decision, ForwardDecision):
-            env = self.envelope(
-                parent_id=d.envelope.id,
-                sender=d.recipient,
-                recipients=[decision.to],
-                payload=Forward(text=d.text, reason=decision.reason),
-                hops=d.envelope.hops + 1,
-                path=path,
-            )
-            self.send(env)
-            nxt = Delivery(env, decision.to, d.text, d.forwards + 1, d.join, d.part)
-            return Command(goto=[Send("deliver", nxt)])
-        return self._split(d, decision, path)
-
-    def _split(self, d: Delivery, decision: SplitDecision, path: list[str]) -> Command[Any]:
-        parts = [SplitPart(to=p.to, text=p.task) for p in decision.parts]
-        env = self.envelope(
+        return self.envelope(
             parent_id=d.envelope.id,
             sender=d.recipient,
-            recipients=[p.to for p in parts],
-            payload=Split(text=d.text, parts=parts),
+            recipients=targets,
+            payload=payload,
             hops=d.envelope.hops + 1,
-            path=path,
-        )
-        self.send(env)
-        self.splits[env.id] = _PendingSplit(d, tuple(p.to for p in parts))
-        return Command(
-            goto=[Send("deliver", Delivery(env, p.to, p.text, 0, env.id, p.to)) for p in parts]
+            path=[*d.envelope.path, d.recipient],
         )
 
-    def _answer(self, d: Delivery, text: str) -> Command[Any]:
+    def _answer(self, d: Delivery, text: str) -> Envelope:
         held = self.conversation.holdings.get((d.envelope.id, d.recipient))
-        if held is None:  # pragma: no cover - send() recorded it
+        if held is None:  # pragma: no cover - apply() recorded it
             raise DeliveryError(f"{d.recipient} holds no task {d.envelope.id}")
-        env = self.envelope(
+        return self.envelope(
             parent_id=d.envelope.id,
             sender=d.recipient,
             recipients=[held.owner],
@@ -201,49 +315,71 @@ class RunEngine:
             hops=d.envelope.hops + 1,
             path=list(d.envelope.path),
         )
-        self.send(env)
-        if d.join is None:
-            if held.owner != USER:  # pragma: no cover - guarded by the state machine
-                raise DeliveryError(f"answer from {d.recipient} has no caller to reach")
-            self.final = env
-            return Command(goto=[])
-        pending = self.splits[d.join]
-        pending.answers[d.part or d.recipient] = text
-        if len(pending.answers) == len(pending.expected):
-            return Command(goto=[Send("deliver", Join(d.join))])
-        return Command(goto=[])
 
-    async def _join(self, j: Join) -> Command[Any]:
-        pending = self.splits.pop(j.split_id)
+    async def _join(self, j: Join) -> StepRecord:
+        pending = self.splits[j.split_id]
         d = pending.delivery
-        agent = self.team.agents[d.recipient]
+        split = pending.payload
+        parts = [(p.to, pending.answers[p.to].text) for p in split.parts]
+        if split.mode == "experts" and split.aggregate != "synthesize":
+            votes = [
+                Vote(
+                    p.to,
+                    pending.answers[p.to].text,
+                    p.weight or 0.0,
+                    pending.answers[p.to].confidence,
+                )
+                for p in split.parts
+            ]
+            combined = aggregate(split.aggregate, votes)
+            detail = f"{split.aggregate}: {combined.text} ({combined.support:.0%})"
+            self.emit(events.Decided(d.recipient, "answer", detail, Usage()))
+            return StepRecord(j.id, d.recipient, self._answer(d, combined.text), Usage())
+        agent = self.team.member(d.recipient)
         self.tracker.check_tokens()
-        self.emit(events.Thinking(d.recipient, f"combining {len(pending.expected)} answers"))
-        parts = [(who, pending.answers[who]) for who in pending.expected]
+        self.emit(events.Thinking(d.recipient, f"combining {len(parts)} answers"))
         text, usage = await agent.synthesize(d.text, parts)
-        self._spend(d.recipient, usage)
         self.emit(events.Decided(d.recipient, "answer", text, usage))
-        return self._answer(d, text)
+        return StepRecord(j.id, d.recipient, self._answer(d, text), usage)
 
 
-def _detail(decision: AnswerDecision | ForwardDecision | SplitDecision) -> str:
+def _route_record(step: StepRecord, task: str) -> RouteRecord:
+    assert step.route is not None
+    payload = step.envelope.payload
+    answered = isinstance(payload, Answer)
+    return RouteRecord(
+        holder=step.agent,
+        task=task,
+        route=Route.from_dict(step.route),
+        chosen=(step.agent,) if answered else tuple(step.envelope.recipients),
+        consult=isinstance(payload, Split) and payload.mode == "experts",
+    )
+
+
+def _key(env: Envelope, recipient: str) -> str:
+    return f"{env.id}>{recipient}"
+
+
+def _detail(decision: AnswerDecision | ForwardDecision | SplitDecision | ConsultDecision) -> str:
     if isinstance(decision, AnswerDecision):
         return decision.answer
     if isinstance(decision, ForwardDecision):
         return f"→ {decision.to}" + (f" ({decision.reason})" if decision.reason else "")
+    if isinstance(decision, ConsultDecision):
+        return f"consult {', '.join(decision.experts)} ({decision.aggregate})"
     return "; ".join(f"{p.to}: {p.task}" for p in decision.parts)
 
 
-def build_graph() -> Any:
-    """The compiled LangGraph that every run of every team uses.
+def build_graph(checkpointer: Any = None) -> Any:
+    """The compiled LangGraph for team runs (one shared instance when not durable).
 
     The engine travels in the run's config (``configurable["engine"]``), so one compiled
-    graph serves all runs.
+    graph serves all runs; graph state and checkpoints hold only work-item ids.
     """
 
-    async def deliver(item: Delivery | Join, config: RunnableConfig) -> Command[Any]:
+    async def deliver(key: str, config: RunnableConfig) -> Command[Any]:
         engine: RunEngine = config["configurable"]["engine"]
-        return await engine.step(item)
+        return await engine.step(key)
 
     def start(state: _State) -> list[Send]:
         return [Send("deliver", state["start"])]
@@ -251,4 +387,4 @@ def build_graph() -> Any:
     graph: StateGraph[Any] = StateGraph(_State)
     graph.add_node("deliver", cast(Any, deliver))
     graph.add_conditional_edges(START, start, ["deliver"])
-    return graph.compile()
+    return graph.compile(checkpointer=checkpointer)

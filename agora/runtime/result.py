@@ -4,10 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agora.agents.router import Route
 from agora.models.base import Usage
 from agora.protocols.envelope import Envelope
 
-__all__ = ["Result"]
+__all__ = ["Result", "RouteRecord"]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteRecord:
+    """The router's ranking of a task held by `holder` (what `Team.feedback` learns from).
+
+    Attributes:
+        holder: the agent that asked the router.
+        task: the task text it held.
+        route: the router's ranking.
+        chosen: who the task went to: the holder itself when it answered, the recipients of
+            its forward, split or consult otherwise.
+        consult: whether `chosen` were consulted on the whole task (their answers compared).
+    """
+
+    holder: str
+    task: str
+    route: Route
+    chosen: tuple[str, ...] = ()
+    consult: bool = False
 
 
 @dataclass(slots=True, kw_only=True)
@@ -18,16 +39,20 @@ class Result:
         answer: the final answer delivered to the caller.
         answered_by: the agent that sent it.
         conversation_id: the id shared by every envelope of the run.
+        run_id: the run's id (the key to `Team.resume` a durable run).
         trace: every envelope delivered, in delivery order.
         usage: model usage per agent.
+        routes: the router's choices, in the order they were made.
         elapsed_s: wall time of the run.
     """
 
     answer: str
     answered_by: str
     conversation_id: str
+    run_id: str = ""
     trace: list[Envelope] = field(default_factory=list)
     usage: dict[str, Usage] = field(default_factory=dict)
+    routes: list[RouteRecord] = field(default_factory=list)
     elapsed_s: float = 0.0
 
     @property
@@ -42,3 +67,13 @@ class Result:
     def hops(self) -> int:
         """Envelopes delivered in the run."""
         return len(self.trace)
+
+    @property
+    def path(self) -> list[str]:
+        """Agents that held the task, in the order they first received it."""
+        seen: dict[str, None] = {}
+        for env in self.trace:
+            for name in env.recipients:
+                if name != "user":
+                    seen.setdefault(name)
+        return list(seen)

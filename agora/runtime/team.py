@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from agora._sync import run_sync
 from agora.agents.agent import Agent
+from agora.agents.router import Router
 from agora.errors import (
     AgoraError,
     BudgetExceeded,
@@ -19,12 +20,18 @@ from agora.errors import (
     RunError,
     UserError,
 )
-from agora.protocols.conversation import USER, Conversation
+from agora.protocols.conversation import Conversation
 from agora.protocols.envelope import new_id
 from agora.protocols.payloads import Task
 from agora.runtime import events
 from agora.runtime.budget import Budget, BudgetTracker
+from agora.runtime.journal import Journal
+from agora.runtime.learning import learn
+from agora.runtime.network import Network
 from agora.runtime.result import Result
+
+if TYPE_CHECKING:
+    from agora.runtime._engine import RunEngine
 
 __all__ = ["Team"]
 
@@ -43,15 +50,25 @@ def _graph() -> Any:
 class Team:
     """Agents connected by directed edges; a task enters at `entry` and flows along the edges.
 
-    The agent holding a task decides, with its own model, to answer it, forward it to a
-    neighbour, or split it among several; a task never visits the same agent twice. Answers
+    The agent holding a task decides locally — with its own model, or by following the
+    team's router — to answer it, forward it to a neighbour, split it among several, or
+    consult several experts at once; a task never visits the same agent twice. Answers
     return to whoever awaits them, and the answer to the whole task returns to the caller.
+    Agents and edges may be added or removed while runs are in flight; `feedback` lets the
+    router and the edge weights learn from how a run went.
 
     Args:
         agents: the members; names must be unique.
         edges: ``(from, to)`` pairs; ``None`` connects the entry agent to every other agent.
         entry: the agent that receives tasks (default: the first agent).
         budget: team-wide limits for each run.
+        router: ranks neighbours for each task (default: none, unless an agent has
+            ``policy="router"``, which gets a `Router` on the default embedder).
+        checkpoint: an SQLite file that makes runs durable: every step is journaled there
+            with an idempotency key, and LangGraph checkpoints into a sibling file
+            (``runs.sqlite`` → ``runs.langgraph.sqlite``), so `resume` continues a run that
+            was killed or cancelled, repeating no step that had committed. (Two files, because
+            one event loop writing one SQLite file through two connections can deadlock.)
 
     Example:
         >>> from agora.testing import ScriptedModel
@@ -71,6 +88,8 @@ class Team:
         *,
         entry: str | None = None,
         budget: Budget | None = None,
+        router: Router | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
     ) -> None:
         if isinstance(agents, Agent) or not isinstance(agents, Iterable):
             raise ConfigError("Team takes a list of agents, e.g. Team([triage, expert])")
@@ -79,50 +98,129 @@ class Team:
             raise ConfigError("a Team needs at least one agent")
         if not all(isinstance(a, Agent) for a in agents):
             raise ConfigError("Team members must be Agent objects")
+        if budget is not None and not isinstance(budget, Budget):
+            raise ConfigError(f"budget must be a Budget, got {type(budget).__name__}")
+        if router is not None and not isinstance(router, Router):
+            raise ConfigError(f"router must be a Router, got {type(router).__name__}")
+        if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
+            raise ConfigError(f"checkpoint must be a file path, got {type(checkpoint).__name__}")
         self.agents: dict[str, Agent] = {}
+        self.network = Network()
         for agent in agents:
             if agent.name in self.agents:
                 raise ConfigError(f"two agents are named {agent.name!r}; names must be unique")
             self.agents[agent.name] = agent
+            self.network.add_agent(agent.name)
         self.entry = entry if entry is not None else agents[0].name
         if not isinstance(self.entry, str) or self.entry not in self.agents:
             raise ConfigError(f"entry agent {self.entry!r} is not a member: {list(self.agents)}")
-        if budget is not None and not isinstance(budget, Budget):
-            raise ConfigError(f"budget must be a Budget, got {type(budget).__name__}")
         self.budget = budget or Budget()
-        self.network: nx.DiGraph = nx.DiGraph()
-        self.network.add_nodes_from(self.agents)
         if edges is None:
             edges = [(self.entry, name) for name in self.agents if name != self.entry]
         for edge in edges:
             if not isinstance(edge, tuple | list) or len(edge) != 2:
                 raise ConfigError(f"an edge is a (from, to) pair of agent names, got {edge!r}")
             self.connect(*edge)
-        self._neighbours: dict[str, tuple[str, ...]] = {}
+        if router is None and any(a.policy == "router" for a in agents):
+            router = Router()
+        self.router = router
+        if router is not None:
+            for agent in agents:
+                router.register(agent.name, agent.expertise)
+        self.checkpoint = None if checkpoint is None else os.fspath(checkpoint)
+        if self.checkpoint is not None and self.checkpoint.strip() in ("", ":memory:"):
+            raise ConfigError("checkpoint must be a file path; an in-memory run cannot resume")
+        self._retired: dict[str, Agent] = {}
+        self._running = 0
+
+    # -- membership, while running or not ---------------------------------------------
 
     def connect(self, source: str, target: str, *, weight: float = 1.0) -> None:
-        """Add the edge ``source → target`` (between runs).
+        """Add the edge ``source → target``; takes effect at the next decision.
 
         Raises:
-            ConfigError: an unknown agent, or a self-loop.
+            ConfigError: an unknown agent, a self-loop, or a weight outside (0, 1].
         """
-        for name in (source, target):
-            if not isinstance(name, str) or name not in self.agents:
-                raise ConfigError(
-                    f"edge names unknown agent {name!r}; members: {list(self.agents)}"
-                )
-        if source == target:
-            raise ConfigError(f"self-loop on {source!r}: an agent cannot forward to itself")
-        self.network.add_edge(source, target, weight=weight)
-        self._neighbours = {}
+        self.network.connect(source, target, weight=weight)
 
     def neighbours(self, name: str) -> tuple[str, ...]:
         """The agents `name` may hand a task to, strongest edge first."""
-        cached = self._neighbours.get(name)
-        if cached is None:
-            out = sorted(self.network.out_edges(name, data="weight"), key=lambda e: -(e[2] or 0.0))
-            cached = self._neighbours[name] = tuple(target for _, target, _ in out)
-        return cached
+        return self.network.neighbours(name)
+
+    def add_agent(
+        self, agent: Agent, *, inbound: Iterable[str] = (), outbound: Iterable[str] = ()
+    ) -> None:
+        """Add `agent`, with edges from `inbound` agents and to `outbound` ones.
+
+        Safe while runs are in flight: the next decisions see the new agent.
+
+        Raises:
+            ConfigError: not an Agent, a taken name, or an unknown agent in the edges.
+        """
+        if not isinstance(agent, Agent):
+            raise ConfigError(f"add_agent takes an Agent, got {type(agent).__name__}")
+        if agent.name in self.agents:
+            raise ConfigError(f"an agent named {agent.name!r} is already a member")
+        inbound, outbound = list(inbound), list(outbound)
+        for name in (*inbound, *outbound):
+            if name not in self.agents:
+                raise ConfigError(f"edge names unknown agent {name!r}; members: {list(self)}")
+        self.agents[agent.name] = agent
+        self._retired.pop(agent.name, None)
+        self.network.add_agent(agent.name)
+        for name in inbound:
+            self.network.connect(name, agent.name)
+        for name in outbound:
+            self.network.connect(agent.name, name)
+        if self.router is not None:
+            self.router.register(agent.name, agent.expertise)
+
+    def remove_agent(self, name: str) -> None:
+        """Remove agent `name` and its edges; tasks it already holds are still finished.
+
+        Raises:
+            ConfigError: an unknown agent, or the entry agent (choose another entry first).
+        """
+        if name not in self.agents:
+            raise ConfigError(f"agent {name!r} is not a member: {list(self)}")
+        if name == self.entry:
+            raise ConfigError(f"{name!r} is the entry agent; set team.entry to another first")
+        agent = self.agents.pop(name)
+        self.network.remove_agent(name)
+        if self.router is not None:
+            self.router.unregister(name)
+        if self._running:
+            self._retired[name] = agent  # until in-flight runs are done with it
+
+    def member(self, name: str) -> Agent:
+        """The agent called `name`, including one removed while it still held a task."""
+        agent = self.agents.get(name) or self._retired.get(name)
+        if agent is None:
+            raise ConfigError(f"agent {name!r} is not a member: {list(self)}")
+        return agent
+
+    def __iter__(self) -> Any:
+        return iter(self.agents)
+
+    def feedback(self, result: Result, success: float | bool) -> None:
+        """Tell the team how a run went, so its router and edges learn (1/True right, 0 wrong).
+
+        Each expert the router chose gets the grade (in a consult, those who disagreed with
+        the final answer get the opposite of a good grade); the edges the task used move
+        toward it (AgentNet's rule), and weak ones are pruned.
+
+        Raises:
+            UserError: `result` is not a Result or `success` is not in [0, 1].
+        """
+        if not isinstance(result, Result):
+            raise UserError(f"feedback takes the Result of a run, got {type(result).__name__}")
+        if isinstance(success, bool):
+            success = float(success)
+        if not isinstance(success, int | float) or not 0 <= success <= 1:
+            raise UserError(f"success must be a bool or a number in [0, 1], got {success!r}")
+        learn(result, float(success), self.router, self.network)
+
+    # -- running ------------------------------------------------------------------------
 
     async def run(
         self,
@@ -130,6 +228,7 @@ class Team:
         *,
         context: str = "",
         on_event: Callable[[events.Event], None] | None = None,
+        run_id: str | None = None,
     ) -> Result:
         """Run `task` through the team and return its `Result`.
 
@@ -137,32 +236,146 @@ class Team:
             task: what to do.
             context: background for the entry agent.
             on_event: called with every `agora.runtime.events` event as it happens.
+            run_id: the id of a durable run (default: a new random one).
 
         Raises:
             BudgetExceeded: a team budget ran out (hops, tokens or wall time).
             ModelError: an agent's model failed after retries and repair.
-            UserError: the task is empty or too long.
+            UserError: the task is empty or too long, or `run_id` is taken.
         """
         payload = _task_payload(task, context)
+        if run_id is not None and (not isinstance(run_id, str) or not 0 < len(run_id) <= 64):
+            raise UserError("run_id must be a string of 1-64 characters")
+        run_id = run_id or new_id()
+        journal = self._journal()
+        engine = self._engine(run_id, new_id(), on_event, journal)
+        try:
+            if journal is not None:
+                journal.start_run(
+                    run_id,
+                    conversation_id=engine.conversation.id,
+                    task=payload.text,
+                    context=payload.context,
+                    entry=self.entry,
+                )
+            first = engine.begin(payload)
+            return await self._drive(engine, {"start": first})
+        finally:
+            if journal is not None:
+                journal.close()
+
+    async def resume(
+        self, run_id: str, *, on_event: Callable[[events.Event], None] | None = None
+    ) -> Result:
+        """Continue durable run `run_id` from its last step (or return it, if it finished).
+
+        Steps whose results were committed are not run again: their envelopes, usage and
+        memory writes come from the journal, and LangGraph's checkpoint says what was left.
+
+        Raises:
+            UserError: the team has no `checkpoint`, or no run `run_id` is in it.
+        """
+        journal = self._journal()
+        if journal is None:
+            raise UserError("resume needs a durable team: Team(..., checkpoint='runs.sqlite')")
+        try:
+            info = journal.run(run_id)
+            if info is None:
+                raise UserError(f"no run {run_id!r} in {self.checkpoint}")
+            engine = self._engine(run_id, info.conversation_id, on_event, journal)
+            steps = journal.steps(run_id)
+            for step in steps:
+                engine.apply(step, live=False)
+            if engine.final is not None:
+                return engine.snapshot(0.0)
+            first = engine.done[steps[0].key][0]
+            return await self._drive(engine, {"start": first}, resuming=True)
+        finally:
+            journal.close()
+
+    def _journal(self) -> Journal | None:
+        return None if self.checkpoint is None else Journal(self.checkpoint)
+
+    def _engine(
+        self,
+        run_id: str,
+        conversation_id: str,
+        on_event: Callable[[events.Event], None] | None,
+        journal: Journal | None,
+    ) -> RunEngine:
         if on_event is not None and not callable(on_event):
             raise UserError(f"on_event must be a callable, got {type(on_event).__name__}")
-        graph = _graph()  # before the clock starts: the first call imports LangGraph
-        from agora.runtime._engine import Delivery, RunEngine
+        _graph()  # imports LangGraph before any clock starts
+        from agora.runtime._engine import RunEngine
 
-        started = time.perf_counter()
-        engine = RunEngine(
+        return RunEngine(
             team=self,
-            conversation=Conversation(new_id()),
+            conversation=Conversation(conversation_id),
             tracker=BudgetTracker(self.budget),
-            emit=on_event or (lambda event: None),
+            emit=on_event or _ignore,
+            run_id=run_id,
+            journal=journal,
         )
-        first = engine.envelope(sender=USER, recipients=[self.entry], payload=payload)
-        engine.send(first)
-        config = {
+
+    async def _drive(
+        self, engine: RunEngine, start: dict[str, str], *, resuming: bool = False
+    ) -> Result:
+        started = time.perf_counter()
+        self._running += 1
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                graph, config, inputs = await self._graph_for(engine, start, resuming, stack)
+                await self._within_wall_time(
+                    graph.ainvoke(inputs, config, **_durable(engine)), engine, started
+                )
+        except AgoraError as exc:
+            if exc.partial is None:
+                exc.partial = engine.snapshot(_since(started))
+            raise
+        finally:
+            self._running -= 1
+            if not self._running:
+                self._retired.clear()
+        if engine.final is None:
+            raise RunError(
+                "the run ended without an answer reaching the caller; this is a bug in agora, "
+                "please report it with the trace"
+            )
+        result = engine.snapshot(_since(started))
+        if engine.journal is not None:
+            engine.journal.finish(engine.run_id, result.answer)
+        engine.emit(events.Finished(result))
+        return result
+
+    async def _graph_for(
+        self,
+        engine: RunEngine,
+        start: dict[str, str],
+        resuming: bool,
+        stack: contextlib.AsyncExitStack,
+    ) -> tuple[Any, dict[str, Any], dict[str, str] | None]:
+        config: dict[str, Any] = {
             "configurable": {"engine": engine},
             "recursion_limit": (self.budget.hops or 10_000) + 10,
         }
-        work = graph.ainvoke({"start": Delivery(first, self.entry, payload.text)}, config)
+        if self.checkpoint is None:
+            return _graph(), config, start
+        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+        from agora.runtime._engine import build_graph
+
+        saver = await stack.enter_async_context(
+            AsyncSqliteSaver.from_conn_string(langgraph_file(self.checkpoint))
+        )
+        graph = build_graph(saver)
+        config["configurable"]["thread_id"] = engine.run_id
+        if resuming:
+            state = await graph.aget_state(config)
+            if state.next:  # continue from LangGraph's last checkpoint
+                return graph, config, None
+        return graph, config, start
+
+    async def _within_wall_time(self, work: Any, engine: RunEngine, started: float) -> None:
         limit = self.budget.wall_time_s
         try:
             async with asyncio.timeout(limit) as deadline:
@@ -173,21 +386,14 @@ class Team:
             exc = BudgetExceeded("wall_time_s", limit=limit or 0.0, used=_since(started))
             exc.partial = engine.snapshot(_since(started))
             raise exc from None
-        except AgoraError as exc:
-            exc.partial = engine.snapshot(_since(started))
-            raise
-        if engine.final is None:
-            raise RunError(
-                "the run ended without an answer reaching the caller; this is a bug in agora, "
-                "please report it with the trace"
-            )
-        result = engine.snapshot(_since(started))
-        engine.emit(events.Finished(result))
-        return result
 
     def run_sync(self, task: str, **kwargs: Any) -> Result:
         """`run` for scripts and notebooks without a running event loop."""
         return run_sync(self.run(task, **kwargs))
+
+    def resume_sync(self, run_id: str, **kwargs: Any) -> Result:
+        """`resume` for scripts and notebooks without a running event loop."""
+        return run_sync(self.resume(run_id, **kwargs))
 
     async def stream(self, task: str, *, context: str = "") -> AsyncIterator[events.Event]:
         """Run `task`, yielding each event as it happens; the last one is `events.Finished`.
@@ -218,6 +424,25 @@ class Team:
             if not runner.done():
                 runner.cancel()
             await asyncio.gather(runner, return_exceptions=True)
+
+
+def langgraph_file(checkpoint: str) -> str:
+    """Where LangGraph's checkpoints of a team with `checkpoint` go.
+
+    Example:
+        >>> langgraph_file("runs/team.sqlite")
+        'runs/team.langgraph.sqlite'
+    """
+    root, ext = os.path.splitext(checkpoint)
+    return f"{root}.langgraph{ext or '.sqlite'}"
+
+
+def _ignore(event: events.Event) -> None:
+    return None
+
+
+def _durable(engine: RunEngine) -> dict[str, Any]:
+    return {"durability": "sync"} if engine.journal is not None else {}
 
 
 def _since(started: float) -> float:

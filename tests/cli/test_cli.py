@@ -15,13 +15,11 @@ from rich.console import Console
 
 import agora.cli.main as cli
 from agora import Agent, ModelOutputError, Team, ToolError, __version__
-from agora.agents.decision import ForwardDecision
 from agora.agents.tools import Tool
 from agora.cli.calculator import MAX_EXPONENT, calculate
 from agora.cli.demo import DEMO_TASK, build_demo_team, run_demo
 from agora.cli.main import main
 from agora.cli.render import LiveView, PlainView
-from agora.cli.triage import TriageAgent
 from agora.models.base import Message
 from agora.protocols.schema import PAYLOAD_TYPES, all_schemas
 from agora.testing import FunctionModel, ScriptedModel
@@ -48,7 +46,6 @@ def scripted_team_model(replies: dict[str, list[str]]) -> FunctionModel:
 def france_model() -> FunctionModel:
     return scripted_team_model(
         {
-            "triage": [_reply(action="forward", to="geographer", reason="a capital")],
             "geographer": [_reply(action="answer", answer="Paris")],
         }
     )
@@ -167,7 +164,7 @@ def test_main_demo_model_error_exits_1(
     _use_model(monkeypatch, FunctionModel(lambda messages, schema: "not json"))
     assert main(["demo", "--no-tui", "2 + 2?"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("ModelOutputError: function did not produce a valid Route")
+    assert err.startswith("ModelOutputError: function did not produce a valid ")
 
 
 def test_main_demo_budget_error_exits_1(
@@ -199,13 +196,11 @@ def test_run_demo_plain_output() -> None:
     result = run_demo(DEMO_TASK, model=france_model(), console=console, tui=False)
     assert (result.answer, result.answered_by, result.hops) == ("Paris", "geographer", 3)
     lines = console.export_text().splitlines()
-    assert lines[0].startswith("[team]    triage (entry)  routing questions to the right expert")
+    assert lines[0].startswith("[team]    triage (entry)  general -> geographer")
     assert "[model]   scripted-team, shared by all 4 agents" in lines
     assert not any(line.startswith("[load]") for line in lines)  # nothing to load
     assert "[deliver] user -> triage  task: What is the capital of France?" in lines
-    assert any(
-        line.startswith("[decide]  triage forward → geographer (a capital)") for line in lines
-    )
+    assert any(line.startswith("[decide]  triage forward → geographer (router: ") for line in lines)
     assert "[deliver] triage -> geographer  forward: What is the capital of France?" in lines
     assert any(line.startswith("[decide]  geographer answer: Paris") for line in lines)
     assert lines[-3:-1] == ["answer: Paris", "answered by: geographer"]
@@ -226,7 +221,7 @@ def test_run_demo_live_view(terminal: bool) -> None:
         "mathematician",
         "[tools: calculate]",
         "triage → geographer",
-        "(a capital)",
+        "(router: ",
         "→ geographer",
         "answer → user",
         "answered by geographer",
@@ -248,7 +243,6 @@ def test_views_show_tool_calls() -> None:
     def make_model() -> FunctionModel:
         return scripted_team_model(
             {
-                "triage": [_reply(action="forward", to="mathematician", reason="numbers")],
                 "mathematician": [
                     _reply(action="call:calculate", arguments={"expression": "17 * 23"}),
                     _reply(action="answer", answer="391"),
@@ -288,53 +282,6 @@ def test_demo_team_shares_one_model() -> None:
     assert team.budget.hops == 5
     assert [tool.name for tool in team.agents["mathematician"].tools] == ["calculate"]
     assert all(agent.max_answer_chars <= 240 for agent in team.agents.values())
-
-
-# --- triage ------------------------------------------------------------------------------
-
-NEIGHBOURS = {"geo": "maps", "calc": "sums"}
-
-
-def test_triage_forwards_to_an_enum_of_neighbours() -> None:
-    seen: list[dict[str, Any] | None] = []
-
-    def reply(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
-        seen.append(schema)
-        return _reply(action="forward", to="calc", reason="numbers")
-
-    triage = TriageAgent("triage", FunctionModel(reply))
-    decided = triage.decide_sync("2 + 2?", neighbours=NEIGHBOURS)
-    assert decided.decision == ForwardDecision(action="forward", to="calc", reason="numbers")
-    assert decided.usage.requests == 1
-    assert seen[0] is not None
-    assert seen[0]["properties"]["to"]["enum"] == ["geo", "calc"]
-
-
-def test_triage_rejects_an_unknown_target_and_never_answers() -> None:
-    model = ScriptedModel(
-        [_reply(action="answer", answer="4"), _reply(action="forward", to="nobody", reason="")]
-    )
-    with pytest.raises(ModelOutputError):
-        TriageAgent("triage", model).decide_sync("2 + 2?", neighbours=NEIGHBOURS)
-
-
-def test_triage_with_one_neighbour_calls_no_model() -> None:
-    model = ScriptedModel([])
-    decided = TriageAgent("triage", model).decide_sync("2 + 2?", neighbours={"geo": "maps"})
-    assert decided.decision == ForwardDecision(action="forward", to="geo", reason="maps")
-    assert model.calls == []
-
-
-def test_triage_with_no_neighbour_answers_like_an_agent() -> None:
-    model = ScriptedModel([_reply(action="answer", answer="4")])
-    decided = TriageAgent("triage", model).decide_sync("2 + 2?")
-    assert decided.decision.action == "answer"
-
-
-def test_triage_empty_reason_falls_back_to_expertise() -> None:
-    model = ScriptedModel([_reply(action="forward", to="geo", reason=" ")])
-    decided = TriageAgent("triage", model).decide_sync("Paris?", neighbours=NEIGHBOURS)
-    assert decided.decision == ForwardDecision(action="forward", to="geo", reason="maps")
 
 
 # --- calculate ---------------------------------------------------------------------------

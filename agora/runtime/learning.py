@@ -1,0 +1,69 @@
+"""Learning from a judged run: router reliabilities, profiles and edge weights.
+
+`learn` is what `Team.feedback` calls. For every routing choice in the run it grades the
+agents chosen — the run's grade for the agent that answered or got the task; in a consult,
+the run's grade for the experts whose answer agreed with the final one and, when the run was
+right, a failing grade for those who disagreed — records the grades in the router (Beta
+reliability per topic; profile drift and solved-task memory on success) and moves the
+weights of the edges used toward the grades (`Network.reinforce`). A run without routing
+choices reinforces the edges its envelopes travelled.
+
+Example:
+    >>> from agora.runtime.network import Network
+    >>> from agora.runtime.result import Result
+    >>> net = Network(["a", "b"]); net.connect("a", "b")
+    >>> learn(Result(answer="x", answered_by="b", conversation_id="c"), 1.0, None, net)
+"""
+
+from __future__ import annotations
+
+from agora.agents.aggregate import normalize_answer
+from agora.agents.router import Router
+from agora.protocols.payloads import Answer, Forward, Split
+from agora.runtime.network import Network
+from agora.runtime.result import Result
+
+__all__ = ["grades", "learn"]
+
+
+def grades(result: Result, success: float) -> list[tuple[int, str, float]]:
+    """``(route index, expert, grade)`` for every expert the router chose in `result`."""
+    answers: dict[tuple[str, str], str] = {}
+    for env in result.trace:
+        if isinstance(env.payload, Answer):
+            answers[(env.sender, env.recipients[0])] = normalize_answer(env.payload.text)
+    final = normalize_answer(result.answer)
+    out: list[tuple[int, str, float]] = []
+    for index, record in enumerate(result.routes):
+        if not record.consult:
+            out += [(index, expert, success) for expert in record.chosen]
+            continue
+        for expert in record.chosen:
+            agreed = answers.get((expert, record.holder)) == final
+            if agreed:
+                out.append((index, expert, success))
+            elif success >= 0.5:
+                out.append((index, expert, 1.0 - success))
+    return out
+
+
+def learn(result: Result, success: float, router: Router | None, network: Network) -> None:
+    """Update `router` and `network` from `result`, judged `success` (0 wrong .. 1 right)."""
+    if not result.routes:
+        network.reinforce(_travelled(result), success)
+        return
+    for index, expert, grade in grades(result, success):
+        record = result.routes[index]
+        if router is not None:
+            router.record(record.route, expert, grade, task=record.task)
+        if expert != record.holder:
+            network.reinforce([(record.holder, expert)], grade)
+
+
+def _travelled(result: Result) -> list[tuple[str, str]]:
+    return [
+        (env.sender, to)
+        for env in result.trace
+        if isinstance(env.payload, Forward | Split)
+        for to in env.recipients
+    ]
