@@ -83,3 +83,31 @@ def test_tools_and_splits_on_a_scripted_model(capsys: pytest.CaptureFixture[str]
     assert answer.startswith("About 2.1 million")
     out = capsys.readouterr().out
     assert "lead -> statistician, writer" in out
+
+
+def test_research_assistant_routes_and_consults(tmp_path: Path) -> None:
+    import sys
+
+    from agora.embeddings import default_embedder
+
+    def reply(messages, schema):  # type: ignore[no-untyped-def]
+        me = messages[0].content.split()[2].rstrip(",")
+        if schema is None:
+            return f"{me} combined the experts"
+        return json.dumps({"action": "answer", "answer": f"{me} answers"})
+
+    module = load("research_assistant")
+    sys.modules.setdefault("research_assistant", module)
+    questions = [*module.QUESTIONS, "Review the statistics and the code of my gene study."]
+    results = module.main(
+        questions,
+        FunctionModel(reply),
+        embedder=default_embedder(),
+        checkpoint=str(tmp_path / "runs.sqlite"),
+    )
+    chosen = [r.routes[0].chosen for r in results]
+    assert chosen[0][0] == "statistician"
+    assert chosen[1][0] == "coder"
+    assert all(r.answer for r in results)
+    assert max(len(c) for c in chosen) >= 2  # a cross-field question consulted several
+    assert any(r.answered_by == "desk" for r in results)

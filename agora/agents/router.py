@@ -54,7 +54,8 @@ class Route:
     Attributes:
         experts: the chosen agents, primary first.
         ranked: ``(agent, probability)`` for the shortlist, best first.
-        topic: the topic cluster the task fell in (reliability is learned per topic).
+        topic: the topic cluster the task fell in (reliability is learned per topic); -1
+            when it is near no topic yet (`Router.record` then opens one).
         mode: the mode that chose `experts`.
     """
 
@@ -113,7 +114,8 @@ class Router:
         drift: how far an agent's profile moves toward each task it solves (0 disables).
         memory_size: solved tasks remembered per agent.
         shortlist: candidates reranked after the first, similarity-only pass.
-        topic_threshold: cosine similarity to a topic's centroid to join it.
+        topic_threshold: cosine similarity to a topic's centroid to join it (0.3 suits
+            MiniLM, whose same-field questions sit at 0.3-0.5).
         max_topics: topics kept; later tasks join the nearest one.
         explore: sample reliabilities from their posteriors (Thompson sampling) instead of
             using their means, so untried experts get tried.
@@ -143,7 +145,7 @@ class Router:
         drift: float = 0.05,
         memory_size: int = 32,
         shortlist: int = 32,
-        topic_threshold: float = 0.5,
+        topic_threshold: float = 0.3,
         max_topics: int = 1024,
         explore: bool = False,
         seed: int = 0,
@@ -289,6 +291,7 @@ class Router:
         mode: RouteMode | None = None,
         k: int | None = None,
         p: float | None = None,
+        explore: bool | None = None,
     ) -> Route:
         """Rank `candidates` (default: every registered agent) for `task` and choose experts.
 
@@ -299,6 +302,9 @@ class Router:
             mode: overrides the router's mode for this call.
             k: overrides ``k`` (``topk``) for this call.
             p: overrides ``p`` (``dynamic``) for this call.
+            explore: overrides ``explore`` for this call (e.g. off while evaluating).
+
+        Routing changes no state: topics are opened and reliabilities learned by `record`.
 
         Raises:
             UserError: no candidate is left, or a candidate is not registered.
@@ -310,11 +316,12 @@ class Router:
         sims = self._similarities(query, rows)
         top = _top(sims, self.shortlist)
         picked = rows[top]
-        topic = self._topic(query)
+        topic = self._topic(query, create=False)
+        sample = self.explore if explore is None else explore
         names = [self._names[r] for r in picked]
         logits = np.array(
             [
-                self._score(name, float(sims[i]), query, topic)
+                self._score(name, float(sims[i]), query, topic, sample)
                 for name, i in zip(names, top, strict=True)
             ],
             dtype=np.float64,
@@ -353,7 +360,7 @@ class Router:
             return self._profiles[rows] @ query
         return (self._profiles[:count] @ query)[rows]
 
-    def _score(self, name: str, sim: float, query: _Vec, topic: int) -> float:
+    def _score(self, name: str, sim: float, query: _Vec, topic: int, sample: bool) -> float:
         memory = self._memory.get(name)
         if memory is not None:
             sim = max(sim, memory.score(query))
@@ -375,13 +382,15 @@ class Router:
                 return index + 1
         return len(probs)
 
-    def _topic(self, query: _Vec) -> int:
+    def _topic(self, query: _Vec, *, create: bool) -> int:
         count = len(self._topic_counts)
         if count:
             sims = self._topics[:count] @ query
             best = int(np.argmax(sims))
             if sims[best] >= self.topic_threshold or count >= self.max_topics:
                 return best
+        if not create:
+            return -1
         if count == len(self._topics):
             self._topics = _grow(self._topics)
         self._topics[count] = query
@@ -410,16 +419,19 @@ class Router:
         if not isinstance(success, int | float) or not 0.0 <= float(success) <= 1.0:
             raise UserError(f"success must be a bool or a number in [0, 1], got {success!r}")
         score = float(success)
-        counts = self._beta.setdefault((agent, route.topic), [1.0, 1.0])
+        query = None if task is None else self.embed(task)
+        topic = route.topic
+        if topic < 0 and query is not None:
+            topic = self._topic(query, create=True)
+        counts = self._beta.setdefault((agent, topic), [1.0, 1.0])
         counts[0] += score
         counts[1] += 1.0 - score
-        if task is None or agent not in self._rows:
+        if query is None or agent not in self._rows:
             return
-        query = self.embed(task)
-        self._topic_counts[route.topic] += 1
-        centroid = self._topics[route.topic]
-        n = self._topic_counts[route.topic]
-        self._topics[route.topic] = _unit(centroid + (query - centroid) / (n + 1))
+        self._topic_counts[topic] += 1
+        centroid = self._topics[topic]
+        n = self._topic_counts[topic]
+        self._topics[topic] = _unit(centroid + (query - centroid) / (n + 1))
         if score < 0.5:
             return
         row = self._rows[agent]
@@ -429,6 +441,10 @@ class Router:
         if memory is None:
             memory = self._memory[agent] = _Memory(self.memory_size, self._dim)
         memory.add(query)
+
+    def topic_of(self, task: str) -> int:
+        """The topic `task` belongs to (-1: none yet)."""
+        return self._topic(self.embed(task), create=False)
 
     def reliability(self, agent: str, topic: int) -> float:
         """The posterior mean reliability of `agent` on `topic` (0.5 before any outcome)."""

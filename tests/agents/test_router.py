@@ -71,7 +71,8 @@ def test_failures_lower_reliability_and_move_the_choice() -> None:
     assert first.primary == "geo"
     for _ in range(8):
         router.record(router.route(task), "geo", False, task=task)
-    assert router.reliability("geo", first.topic) < 0.2
+    assert first.topic == -1  # routing opened no topic; the first record did
+    assert router.reliability("geo", router.topic_of(task)) < 0.2
     assert router.route(task).primary != "geo"
 
 
@@ -109,6 +110,17 @@ def test_register_unregister_keeps_rows_consistent() -> None:
     assert len(router) == 43
     assert router.route("topic number 17").primary == "x17"
     assert router.expertise("law") == EXPERTS["law"]
+
+
+def test_routing_changes_no_state() -> None:
+    router = make_router()
+    router.route("foo")
+    router.route("bar baz", explore=True)
+    assert router._topic_counts == []
+    route = router.route("capitals")
+    router.record(route, "geo", 1.0, task="capitals")
+    router.record(route, "chem", 0.0, task="capitals")  # same task: the same topic
+    assert len(router._topic_counts) == 1 and router.topic_of("capitals") == 0
 
 
 def test_exploration_is_seeded() -> None:
