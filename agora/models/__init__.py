@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from agora.models.base import Completion, Message, Model, ModelResponse, ModelSettings, Usage
+from agora.models.base import (
+    Completion,
+    Message,
+    Model,
+    ModelResponse,
+    ModelSettings,
+    Price,
+    Usage,
+)
 from agora.models.embedded import EMBEDDED_MODEL, embedded_model_path
 from agora.models.resilience import CircuitBreaker, RetryPolicy
 from agora.models.scripted import FunctionModel, ScriptedModel
@@ -36,6 +44,7 @@ __all__ = [
     "OpenAIModel",
     "RetryPolicy",
     "ScriptedModel",
+    "Price",
     "Usage",
     "embedded_model_path",
     "model_from_spec",

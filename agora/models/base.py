@@ -22,13 +22,14 @@ from typing import Any, Generic, Literal, TypeVar, overload
 from pydantic import BaseModel, ValidationError
 
 from agora._sync import run_sync
-from agora.errors import ModelOutputError
+from agora.errors import ConfigError, ModelOutputError
 from agora.models.resilience import CircuitBreaker, RetryPolicy, call_with_retries
 
 __all__ = [
     "Completion",
     "Message",
     "Model",
+    "Price",
     "ModelResponse",
     "ModelSettings",
     "Usage",
@@ -69,6 +70,7 @@ class Usage:
     completion_tokens: int = 0
     latency_s: float = 0.0
     requests: int = 0
+    cost_usd: float = 0.0
 
     @property
     def total_tokens(self) -> int:
@@ -86,7 +88,33 @@ class Usage:
             completion_tokens=self.completion_tokens + other.completion_tokens,
             latency_s=self.latency_s + other.latency_s,
             requests=self.requests + other.requests,
+            cost_usd=self.cost_usd + other.cost_usd,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """What a model charges, in US dollars per million tokens (set `Model.price` to it).
+
+    Example:
+        >>> Price(prompt_per_mtok=0.15, completion_per_mtok=0.60).cost(Usage(1000, 500))
+        0.00045
+    """
+
+    prompt_per_mtok: float
+    completion_per_mtok: float
+
+    def __post_init__(self) -> None:
+        for value in (self.prompt_per_mtok, self.completion_per_mtok):
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"prices must be non-negative numbers, got {value!r}")
+
+    def cost(self, usage: Usage) -> float:
+        """The cost of `usage` in US dollars."""
+        return (
+            usage.prompt_tokens * self.prompt_per_mtok
+            + usage.completion_tokens * self.completion_per_mtok
+        ) / 1e6
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,6 +178,8 @@ class Model(abc.ABC):
 
     #: A short human-readable name, shown in traces and the demo.
     name: str = "model"
+    #: What the model charges; ``None`` (local models) costs nothing. Budgets count it.
+    price: Price | None = None
 
     def __init__(
         self,
@@ -261,6 +291,8 @@ class Model(abc.ABC):
             completion = await self.complete(messages, json_schema=schema, settings=settings)
             if completion.usage.latency_s == 0.0:
                 completion.usage.latency_s = time.perf_counter() - started
+            if self.price is not None:
+                completion.usage.cost_usd = self.price.cost(completion.usage)
             return completion
 
         return await call_with_retries(once, self.retry, self.breaker, name=self.name)

@@ -141,7 +141,7 @@ class RunEngine:
         env = step.envelope
         if step.usage.requests:
             self.usage[step.agent] = self.usage.get(step.agent, Usage()) + step.usage
-            self.tracker.spend_tokens(step.usage.total_tokens)
+            self.tracker.spend(step.usage)
         self.conversation.accept(env)
         self.tracker.hop()
         self.trace.append(env)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from math import inf
 
 from agora.errors import BudgetExceeded, ConfigError
+from agora.models.base import Usage
 
 __all__ = ["Budget", "BudgetTracker"]
 
@@ -17,6 +18,7 @@ class Budget:
     Attributes:
         hops: envelope deliveries in the whole run.
         tokens: prompt plus completion tokens over all agents.
+        cost_usd: US dollars over all agents (models with a `agora.Price`).
         wall_time_s: seconds from start to answer.
         max_forwards: forwards along one task's path; after that its holder is offered no
             neighbours and must answer (AgentNet uses 3).
@@ -28,6 +30,7 @@ class Budget:
 
     hops: int | None = 32
     tokens: int | None = None
+    cost_usd: float | None = None
     wall_time_s: float | None = 300.0
     max_forwards: int = 3
 
@@ -45,6 +48,11 @@ class Budget:
             )
         if self.tokens == 0:
             raise ConfigError("Budget.tokens must be > 0 or None")
+        cost = self.cost_usd
+        if cost is not None and (
+            not isinstance(cost, int | float) or isinstance(cost, bool) or not 0 < cost < inf
+        ):
+            raise ConfigError(f"Budget.cost_usd must be a positive number or None, got {cost!r}")
         wall = self.wall_time_s
         if wall is not None and (
             not isinstance(wall, int | float) or isinstance(wall, bool) or not 0 < wall < inf
@@ -68,6 +76,7 @@ class BudgetTracker:
         self.budget = budget
         self.hops = 0
         self.tokens = 0
+        self.cost_usd = 0.0
 
     def hop(self) -> None:
         """Count one delivery."""
@@ -76,9 +85,18 @@ class BudgetTracker:
             raise BudgetExceeded("hops", limit=self.budget.hops, used=self.hops)
 
     def check_tokens(self) -> None:
-        """Raise if the token budget is already spent (called before each model call)."""
+        """Raise if the token or cost budget is already spent (called before each model call)."""
         if self.budget.tokens is not None and self.tokens >= self.budget.tokens:
             raise BudgetExceeded("tokens", limit=self.budget.tokens, used=self.tokens)
+        if self.budget.cost_usd is not None and self.cost_usd >= self.budget.cost_usd:
+            raise BudgetExceeded("cost_usd", limit=self.budget.cost_usd, used=self.cost_usd)
+
+    def spend(self, usage: Usage) -> None:
+        """Count a model call's tokens and cost; raise if either passed its limit."""
+        self.cost_usd += usage.cost_usd
+        self.spend_tokens(usage.total_tokens)
+        if self.budget.cost_usd is not None and self.cost_usd > self.budget.cost_usd:
+            raise BudgetExceeded("cost_usd", limit=self.budget.cost_usd, used=self.cost_usd)
 
     def spend_tokens(self, tokens: int) -> None:
         """Count tokens a model call used; raise if that passed the limit."""

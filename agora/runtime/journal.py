@@ -178,6 +178,7 @@ class Journal:
                             usage.completion_tokens,
                             usage.latency_s,
                             usage.requests,
+                            usage.cost_usd,
                         ]
                     ),
                     None if step.route is None else json.dumps(step.route),

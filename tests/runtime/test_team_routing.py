@@ -281,3 +281,22 @@ def test_durable_errors(tmp_path: Path) -> None:
         Team([Agent("a", answering("x"))], checkpoint=":memory:")
     with pytest.raises(ConfigError, match="cannot open"):
         Team([Agent("a", answering("x"))], checkpoint=tmp_path / "no" / "dir.sqlite").run_sync("go")
+
+
+def test_cost_budget_counts_priced_models_across_the_team() -> None:
+    from agora import Price
+
+    forward = ScriptedModel(['{"action": "forward", "to": "b", "reason": ""}'])
+    forward.price = Price(prompt_per_mtok=1_000.0, completion_per_mtok=1_000.0)
+    answer = ScriptedModel(['{"action": "answer", "answer": "ok"}'])
+    answer.price = forward.price
+    team = Team([Agent("a", forward), Agent("b", answer)], budget=Budget(cost_usd=0.05))
+    with pytest.raises(BudgetExceeded) as info:
+        team.run_sync("go")
+    assert info.value.resource == "cost_usd"
+    partial = info.value.partial
+    assert partial is not None and partial.total_usage.cost_usd > 0.05
+    with pytest.raises(ConfigError):
+        Budget(cost_usd=0)
+    with pytest.raises(ConfigError):
+        Price(prompt_per_mtok=-1, completion_per_mtok=0)
