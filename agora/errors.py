@@ -5,16 +5,20 @@ Every error agora raises on purpose derives from `AgoraError`::
     AgoraError
     ├── UserError                  a usage mistake: fix the call or the configuration
     │   ├── ConfigError            a bad model spec, path, option or team layout
-    │   └── MissingDependencyError an optional package is not installed
+    │   ├── MissingDependencyError an optional package is not installed
+    │   ├── InvalidRecordError     a memory record with a bad field, or one the store rejects
+    │   ├── RecordNotFoundError    a memory operation named an id the store does not hold
+    │   └── ScopeError             a memory write outside the writer's own scope
     ├── ProtocolError              a message that fails validation on receipt
     ├── ModelError                 a model call that did not produce a usable reply
     │   ├── ModelTransientError    a failure worth retrying (429, 5xx, timeout, bad body)
     │   ├── ModelUnavailableError  retries exhausted, or the circuit breaker is open
     │   └── ModelOutputError       structured output still invalid after the repair retry
     ├── ToolError                  a tool raised or got bad arguments
-    └── RunError                   a team run that could not finish
-        ├── BudgetExceeded         a team-wide budget (hops, tokens, wall time) ran out
-        └── DeliveryError          an envelope had nowhere valid to go
+    ├── RunError                   a team run that could not finish
+    │   ├── BudgetExceeded         a team-wide budget (hops, tokens, wall time) ran out
+    │   └── DeliveryError          an envelope had nowhere valid to go
+    └── StoreError                 a memory store that cannot serve the call (closed, corrupt)
 
 Messages say what happened and what to do about it. Constructors have no side effects.
 """
@@ -29,13 +33,17 @@ __all__ = [
     "BudgetExceeded",
     "ConfigError",
     "DeliveryError",
+    "InvalidRecordError",
     "MissingDependencyError",
     "ModelError",
     "ModelOutputError",
     "ModelTransientError",
     "ModelUnavailableError",
     "ProtocolError",
+    "RecordNotFoundError",
     "RunError",
+    "ScopeError",
+    "StoreError",
     "ToolError",
     "UserError",
 ]
@@ -153,3 +161,33 @@ class BudgetExceeded(RunError):
 
 class DeliveryError(RunError):
     """An envelope had no valid recipient (unknown agent, or one already on the task's path)."""
+
+
+class InvalidRecordError(UserError):
+    """A memory record with a bad field, or one the store rejects (duplicate id, unknown entity).
+
+    The store is left unchanged.
+
+    Attributes:
+        field: the offending field (``"confidence"``, ``"subject"``), or ``None``.
+
+    Example:
+        >>> InvalidRecordError("confidence must be within 0..1", field="confidence").field
+        'confidence'
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class RecordNotFoundError(UserError):
+    """A memory operation named an episode, entity, fact, community or goal id not in the store."""
+
+
+class ScopeError(UserError):
+    """A memory write outside the writer's own scope; wider scopes are reached by promotion."""
+
+
+class StoreError(AgoraError):
+    """A memory store that cannot serve the call: closed, unreadable, or of another schema."""

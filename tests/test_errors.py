@@ -12,13 +12,17 @@ from agora.errors import (
     BudgetExceeded,
     ConfigError,
     DeliveryError,
+    InvalidRecordError,
     MissingDependencyError,
     ModelError,
     ModelOutputError,
     ModelTransientError,
     ModelUnavailableError,
     ProtocolError,
+    RecordNotFoundError,
     RunError,
+    ScopeError,
+    StoreError,
     ToolError,
     UserError,
 )
@@ -36,6 +40,10 @@ PARENTS = {
     RunError: AgoraError,
     BudgetExceeded: RunError,
     DeliveryError: RunError,
+    InvalidRecordError: UserError,
+    RecordNotFoundError: UserError,
+    ScopeError: UserError,
+    StoreError: AgoraError,
 }
 
 EXAMPLES = [

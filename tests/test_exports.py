@@ -19,6 +19,7 @@ SUBPACKAGES = [
     "agora.agents",
     "agora.runtime",
     "agora.embeddings",
+    "agora.memory",
 ]
 
 

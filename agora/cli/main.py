@@ -1,4 +1,4 @@
-"""The ``agora`` command: ``agora demo`` runs a team, ``agora schema`` prints message schemas.
+"""The ``agora`` command: ``demo`` runs a team, ``schema`` prints schemas, ``memory`` inspects one.
 
 Example:
     >>> main(["schema", "--list"])  # doctest: +ELLIPSIS
@@ -20,6 +20,7 @@ from rich.text import Text
 
 from agora._version import __version__
 from agora.cli.demo import DEMO_TASK, run_demo
+from agora.cli.memory import add_memory_parser, run_memory
 from agora.errors import AgoraError, UserError
 from agora.models.spec import model_from_spec
 from agora.protocols.schema import all_schemas
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("kind", nargs="?", help="a message kind, or 'envelope' (default: all)")
     schema.add_argument("--list", action="store_true", help="print the kind names only")
+    add_memory_parser(commands)
     return parser
 
 
@@ -144,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args, out)
         if args.command == "schema":
             return _schema(args, out)
+        if args.command == "memory":
+            return run_memory(args, out)
         parser.print_help()
         return 0
     except AgoraError as exc:

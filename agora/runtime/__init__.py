@@ -2,7 +2,7 @@
 
 from agora.runtime import events
 from agora.runtime.budget import Budget, BudgetTracker
-from agora.runtime.journal import Episode, Journal, RunInfo, StepRecord
+from agora.runtime.journal import Journal, JournalEpisode, RunInfo, StepRecord
 from agora.runtime.network import Network
 from agora.runtime.result import Result, RouteRecord
 from agora.runtime.team import Team, langgraph_file
@@ -10,7 +10,7 @@ from agora.runtime.team import Team, langgraph_file
 __all__ = [
     "Budget",
     "BudgetTracker",
-    "Episode",
+    "JournalEpisode",
     "Journal",
     "Network",
     "Result",

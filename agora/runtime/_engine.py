@@ -36,7 +36,7 @@ from agora.protocols.envelope import Envelope, EnvelopeBudget
 from agora.protocols.payloads import Answer, Forward, Split, SplitPart, Task
 from agora.runtime import events
 from agora.runtime.budget import BudgetTracker
-from agora.runtime.journal import Episode, Journal, StepRecord
+from agora.runtime.journal import Journal, JournalEpisode, StepRecord
 from agora.runtime.result import Result, RouteRecord
 
 if TYPE_CHECKING:
@@ -204,7 +204,9 @@ class RunEngine:
         if self.journal is not None:
             payload = step.envelope.payload
             episode = (
-                Episode(step.agent, task, payload.text) if isinstance(payload, Answer) else None
+                JournalEpisode(step.agent, task, payload.text)
+                if isinstance(payload, Answer)
+                else None
             )
             self.journal.record(self.run_id, step, episode)
         self.emit(events.Delivered(step.envelope))

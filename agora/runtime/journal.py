@@ -35,7 +35,7 @@ from agora.errors import ConfigError, UserError
 from agora.models.base import Usage
 from agora.protocols.envelope import Envelope
 
-__all__ = ["Episode", "Journal", "RunInfo", "StepRecord"]
+__all__ = ["JournalEpisode", "Journal", "RunInfo", "StepRecord"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS agora_runs (
@@ -105,7 +105,7 @@ class StepRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class Episode:
+class JournalEpisode:
     """An L0 memory episode: `agent` answered `task` with `answer`."""
 
     agent: str
@@ -158,7 +158,7 @@ class Journal:
         row = self._db.execute("SELECT * FROM agora_runs WHERE run_id = ?", (run_id,)).fetchone()
         return RunInfo(*row) if row is not None else None
 
-    def record(self, run_id: str, step: StepRecord, episode: Episode | None = None) -> None:
+    def record(self, run_id: str, step: StepRecord, episode: JournalEpisode | None = None) -> None:
         """Write `step` (and the memory `episode` it produced) in one transaction."""
         usage = step.usage
         self._db.execute("BEGIN IMMEDIATE")
@@ -191,7 +191,7 @@ class Journal:
             self._db.execute("ROLLBACK")
             raise
 
-    def _write_episode(self, run_id: str, key: str, episode: Episode) -> None:
+    def _write_episode(self, run_id: str, key: str, episode: JournalEpisode) -> None:
         self._db.execute(
             "INSERT INTO agora_episodes VALUES (?, ?, ?, ?, ?, ?)",
             (run_id, key, episode.agent, episode.task, episode.answer, time.time()),
@@ -215,13 +215,13 @@ class Journal:
             for key, agent, envelope, usage, route in rows
         ]
 
-    def episodes(self, run_id: str) -> list[Episode]:
+    def episodes(self, run_id: str) -> list[JournalEpisode]:
         """The episodes `run_id` wrote, in the order they were written."""
         rows = self._db.execute(
             "SELECT agent, task, answer FROM agora_episodes WHERE run_id = ? ORDER BY rowid",
             (run_id,),
         )
-        return [Episode(*row) for row in rows]
+        return [JournalEpisode(*row) for row in rows]
 
     def finish(self, run_id: str, answer: str) -> None:
         """Mark `run_id` finished with `answer`."""

@@ -10,7 +10,7 @@ from agora import ConfigError, UserError
 from agora.models.base import Usage
 from agora.protocols.envelope import Envelope
 from agora.protocols.payloads import Answer, Task
-from agora.runtime.journal import Episode, Journal, StepRecord
+from agora.runtime.journal import Journal, JournalEpisode, StepRecord
 
 
 def step(key: str, text: str = "x") -> StepRecord:
@@ -33,19 +33,19 @@ def test_steps_round_trip_in_commit_order(tmp_path: Path) -> None:
 
 def test_a_key_is_written_once_and_a_failed_write_leaves_nothing(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.sqlite")
-    journal.record("r", step("k"), Episode("a", "t", "answer"))
+    journal.record("r", step("k"), JournalEpisode("a", "t", "answer"))
     with pytest.raises(Exception):  # noqa: B017 - sqlite3.IntegrityError: the key exists
-        journal.record("r", step("k"), Episode("a", "t", "again"))
+        journal.record("r", step("k"), JournalEpisode("a", "t", "again"))
     journal.close()
     reopened = Journal(tmp_path / "j.sqlite")
     assert [s.key for s in reopened.steps("r")] == ["k"]
-    assert reopened.episodes("r") == [Episode("a", "t", "answer")]
+    assert reopened.episodes("r") == [JournalEpisode("a", "t", "answer")]
     reopened.close()
 
 
 def test_rollback_when_the_episode_write_fails(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.sqlite")
-    journal.record("r", step("k0"), Episode("a", "t", "first"))
+    journal.record("r", step("k0"), JournalEpisode("a", "t", "first"))
     env = Envelope(sender="a", recipients=["user"], parent_id="p", payload=Answer(text="x"))
     record = StepRecord("k1", "a", env, Usage())
 
@@ -57,7 +57,7 @@ def test_rollback_when_the_episode_write_fails(tmp_path: Path) -> None:
 
     journal._write_episode = fail  # type: ignore[method-assign]
     with pytest.raises(Boom):
-        journal.record("r", record, Episode("a", "t", "x"))
+        journal.record("r", record, JournalEpisode("a", "t", "x"))
     assert [s.key for s in journal.steps("r")] == ["k0"]
     journal.close()
 

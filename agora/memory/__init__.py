@@ -1,0 +1,65 @@
+"""Shared memory: a knowledge graph in levels, scoped agent ⊂ team ⊂ global.
+
+L0 `Episode` → L1 `Entity` and `Fact` → L2 `Community` → L3 `Goal`, held by a `Store`:
+`SQLiteStore` (default, WAL + FTS5) or `NetworkXStore` (in memory). Facts are never
+overwritten: `Store.supersede` closes the old one's validity and keeps it as history.
+
+Example:
+    >>> from agora.memory import Entity, Fact, SQLiteStore
+    >>> with SQLiteStore(":memory:") as store:
+    ...     paris, france = Entity.named("Paris"), Entity.named("France")
+    ...     _ = store.upsert_entities([paris, france])
+    ...     old = Fact.triple(paris, "population", "2.1M", agent="a1", valid_from=1.0)
+    ...     store.add_fact(old)
+    ...     new = Fact.triple(paris, "population", "2.2M", agent="a1", valid_from=2.0)
+    ...     _ = store.supersede(old.id, new)
+    ...     [f.literal for f in store.facts(about=paris.id, valid_at=1.5)]
+    ['2.1M']
+"""
+
+from __future__ import annotations
+
+from agora.memory.communities import build_communities, label_propagation
+from agora.memory.graph import neighbourhood, personalized_pagerank, working_set
+from agora.memory.networkx_store import NetworkXStore
+from agora.memory.records import (
+    Community,
+    Entity,
+    Episode,
+    Fact,
+    FactStatus,
+    Goal,
+    GoalStatus,
+    normalize_name,
+)
+from agora.memory.scope import Scope, ScopeLevel
+from agora.memory.sqlite_store import SQLiteStore
+from agora.memory.store import EdgeList, Snapshot, Store, StoreStats
+
+__all__ = [
+    # records, by level
+    "Episode",
+    "Entity",
+    "Fact",
+    "FactStatus",
+    "Community",
+    "Goal",
+    "GoalStatus",
+    "normalize_name",
+    # scopes
+    "Scope",
+    "ScopeLevel",
+    # stores
+    "Store",
+    "SQLiteStore",
+    "NetworkXStore",
+    "StoreStats",
+    "Snapshot",
+    "EdgeList",
+    # graph view
+    "working_set",
+    "neighbourhood",
+    "personalized_pagerank",
+    "label_propagation",
+    "build_communities",
+]

@@ -1,0 +1,121 @@
+"""Row encoding and query fragments of `SQLiteStore` (internal)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from functools import lru_cache
+from typing import Any
+
+from agora.memory.records import Community, Entity, Episode, Fact, Goal
+from agora.memory.scope import Scope
+from agora.memory.store import default_statuses
+
+FACT_COLUMNS = (
+    "f.id, s.id, f.relation, o.id, f.literal, f.text, f.agents, f.episodes, f.confidence, "
+    "f.valid_from, f.valid_to, f.recorded_at, f.status, f.scope, f.promoted_by"
+)
+FACT_FROM = (
+    "facts f JOIN entities s ON s.rowid = f.subject LEFT JOIN entities o ON o.rowid = f.object"
+)
+INSERT_FACT = (
+    "INSERT INTO facts(id, subject, relation, object, literal, text, agents, episodes, "
+    "confidence, valid_from, valid_to, recorded_at, status, scope, promoted_by) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+GOAL_COLUMNS = "id, agent, text, parent, status, facts, scope"
+EPISODE_COLUMNS = "id, scope, agent, kind, text, created_at"
+
+
+@lru_cache(maxsize=4096)
+def scope_of(key: str) -> Scope:
+    """The `Scope` stored as `key` (cached: few distinct scopes, many rows)."""
+    return Scope.parse(key)
+
+
+@lru_cache(maxsize=65536)
+def json_list(items: tuple[str, ...]) -> str:
+    """`items` as a JSON array (cached: provenance tuples repeat across a bulk load)."""
+    return json.dumps(items)
+
+
+@lru_cache(maxsize=4096)
+def scope_key(scope: Scope) -> str:
+    """``scope.key``, cached."""
+    return scope.key
+
+
+def fact_row(fact: Fact, subject: int, obj: int | None) -> tuple[Any, ...]:
+    """The INSERT_FACT parameters of `fact`, its entities given as rowids."""
+    return (
+        fact.id, subject, fact.relation, obj, fact.literal, fact.text,
+        json_list(fact.agents), json_list(fact.episodes), float(fact.confidence),
+        float(fact.valid_from), fact.valid_to, float(fact.recorded_at), fact.status,
+        scope_key(fact.scope), fact.promoted_by,
+    )  # fmt: skip
+
+
+def fact_of(row: tuple[Any, ...]) -> Fact:
+    """The `Fact` of a row selected with FACT_COLUMNS."""
+    return Fact(
+        id=row[0], subject=row[1], relation=row[2], object_id=row[3], literal=row[4],
+        text=row[5], agents=tuple(json.loads(row[6])), episodes=tuple(json.loads(row[7])),
+        confidence=row[8], valid_from=row[9], valid_to=row[10], recorded_at=row[11],
+        status=row[12], scope=scope_of(row[13]), promoted_by=row[14],
+    )  # fmt: skip
+
+
+def entity_of(row: tuple[Any, ...]) -> Entity:
+    """The `Entity` of an ``id, name, norm, type`` row."""
+    return Entity(id=row[0], name=row[1], norm=row[2], type=row[3])
+
+
+def episode_of(row: tuple[Any, ...]) -> Episode:
+    """The `Episode` of a row selected with EPISODE_COLUMNS."""
+    return Episode(
+        id=row[0], scope=scope_of(row[1]), agent=row[2], kind=row[3], text=row[4],
+        created_at=row[5],
+    )  # fmt: skip
+
+
+def goal_of(row: tuple[Any, ...]) -> Goal:
+    """The `Goal` of a row selected with GOAL_COLUMNS."""
+    return Goal(
+        id=row[0], agent=row[1], text=row[2], parent=row[3], status=row[4],
+        facts=tuple(json.loads(row[5])), scope=scope_of(row[6]),
+    )  # fmt: skip
+
+
+def community_of(row: tuple[Any, ...], members: list[str]) -> Community:
+    """The `Community` of an ``id, level, summary`` row and its member ids."""
+    return Community(id=row[0], level=row[1], summary=row[2], members=tuple(members))
+
+
+def scope_filter(column: str, scope: Scope | None) -> tuple[str, list[Any]]:
+    """SQL (``AND ...``) keeping rows whose `column` a reader in `scope` may read."""
+    if scope is None:
+        return "", []
+    keys = [s.key for s in scope.readable()]
+    return f" AND {column} IN ({','.join('?' * len(keys))})", keys
+
+
+def fact_filter(
+    alias: str,
+    *,
+    scope: Scope | None,
+    valid_at: float | None,
+    statuses: Collection[str] | None,
+) -> tuple[str, list[Any]]:
+    """SQL (``AND ...``) applying the standard read filters to facts aliased `alias`."""
+    wanted = list(default_statuses(valid_at) if statuses is None else statuses)
+    sql = f" AND {alias}.status IN ({','.join('?' * len(wanted))})" if wanted else " AND 0"
+    params: list[Any] = list(wanted)
+    scoped, keys = scope_filter(f"{alias}.scope", scope)
+    sql += scoped
+    params += keys
+    if valid_at is not None:
+        sql += (
+            f" AND {alias}.valid_from <= ? AND ({alias}.valid_to IS NULL OR {alias}.valid_to > ?)"
+        )
+        params += [valid_at, valid_at]
+    return sql, params

@@ -1,0 +1,328 @@
+"""The records memory holds: L0 episodes, L1 entities and facts, L2 communities, L3 goals.
+
+Times are seconds since the epoch (UTC, ``time.time()``); ``valid_to=None`` means still valid.
+Records check their own fields on construction and raise `InvalidRecordError` naming the field.
+
+Example:
+    >>> paris = Entity.named("Paris", type="city")
+    >>> france = Entity.named("France", type="country")
+    >>> fact = Fact.triple(paris, "capital_of", france, agent="a1", valid_from=0.0)
+    >>> fact.text, fact.scope.key, fact.status
+    ('Paris capital_of France', 'agent:a1', 'active')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+from agora.errors import InvalidRecordError
+from agora.memory.scope import Scope
+
+__all__ = [
+    "Community",
+    "Entity",
+    "Episode",
+    "Fact",
+    "FactStatus",
+    "Goal",
+    "GoalStatus",
+    "new_id",
+    "normalize_name",
+]
+
+#: Lifecycle of a fact. Quarantined facts are hidden from default reads; superseded ones are
+#: history: their ``valid_to`` is closed and time-filtered reads still find them.
+FactStatus = Literal["active", "disputed", "quarantined", "superseded"]
+#: Lifecycle of a goal.
+GoalStatus = Literal["open", "done", "abandoned"]
+
+FACT_STATUSES: tuple[FactStatus, ...] = get_args(FactStatus)
+GOAL_STATUSES: tuple[GoalStatus, ...] = get_args(GoalStatus)
+MAX_TEXT = 32_000
+MAX_SHORT = 500
+_SPACES = re.compile(r"\s+")
+#: Default of ``scope`` fields: replaced by the owning agent's own scope on construction.
+_OWN = Scope("agent", agent_id="")
+
+
+def new_id(prefix: str) -> str:
+    """A fresh random id such as ``f_3f2a...``.
+
+    Example:
+        >>> new_id("f").startswith("f_")
+        True
+    """
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+def normalize_name(name: str) -> str:
+    """The form entity names are matched in: case-folded, spaces collapsed.
+
+    Example:
+        >>> normalize_name("  New   York ")
+        'new york'
+    """
+    return _SPACES.sub(" ", name).strip().casefold()
+
+
+def _text(value: str, name: str, *, limit: int = MAX_SHORT, empty: bool = False) -> None:
+    if not isinstance(value, str) or (not empty and not value.strip()) or len(value) > limit:
+        raise InvalidRecordError(
+            f"{name} must be a {'' if empty else 'non-empty '}string of at most {limit} "
+            f"characters, got {str(value)[:40]!r}",
+            field=name,
+        )
+
+
+def _time(value: float | None, name: str) -> None:
+    if value is not None and (not isinstance(value, int | float) or not math.isfinite(value)):
+        raise InvalidRecordError(f"{name} must be a finite epoch time, got {value!r}", field=name)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Episode:
+    """L0: a raw message or observation, as one agent saw it.
+
+    Example:
+        >>> Episode(agent="a1", text="The sky is blue").scope.key
+        'agent:a1'
+    """
+
+    agent: str
+    """The agent that saw or said it."""
+    text: str
+    """The raw content."""
+    kind: str = "observation"
+    """What it is: ``message``, ``observation``, ``answer``..."""
+    scope: Scope = field(default=_OWN)
+    """Who may read it; defaults to the agent's own scope."""
+    id: str = field(default_factory=lambda: new_id("ep"))
+    """Unique id."""
+    created_at: float = field(default_factory=time.time)
+    """When it happened."""
+
+    def __post_init__(self) -> None:
+        _text(self.agent, "agent", limit=64)
+        _text(self.text, "text", limit=MAX_TEXT)
+        _text(self.kind, "kind", limit=64)
+        _text(self.id, "id")
+        _time(self.created_at, "created_at")
+        if self.scope == _OWN:
+            object.__setattr__(self, "scope", Scope.agent(self.agent))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entity:
+    """L1: a thing facts are about. Its id is derived from its normalized name and type.
+
+    Example:
+        >>> Entity.named("Paris").id == Entity.named("  paris ").id
+        True
+    """
+
+    id: str
+    """Unique id."""
+    name: str
+    """Display name."""
+    type: str = ""
+    """Optional type such as ``person`` or ``city``."""
+    norm: str = ""
+    """Normalized name; computed from `name` when empty."""
+
+    def __post_init__(self) -> None:
+        _text(self.id, "id")
+        _text(self.name, "name")
+        _text(self.type, "type", limit=64, empty=True)
+        if not self.norm:
+            object.__setattr__(self, "norm", normalize_name(self.name))
+
+    @classmethod
+    def named(cls, name: str, *, type: str = "") -> Entity:
+        """The entity for `name` (and `type`), with its deterministic id.
+
+        Example:
+            >>> Entity.named("Paris", type="city").id
+            'e_...'
+        """
+        _text(name, "name")
+        digest = hashlib.blake2b(f"{normalize_name(name)}\x1f{type}".encode(), digest_size=10)
+        return cls(id=f"e_{digest.hexdigest()}", name=name, type=type)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fact:
+    """L1: a subject-relation-object triple with text, provenance, confidence and validity.
+
+    The object is another entity (`object_id`) or a literal value (`literal`), never both.
+
+    Example:
+        >>> Fact(subject="e_1", relation="age", literal="42", agents=("a1",)).object_id is None
+        True
+    """
+
+    subject: str
+    """Id of the subject entity."""
+    relation: str
+    """The relation, e.g. ``capital_of``."""
+    object_id: str | None = None
+    """Id of the object entity, when the object is an entity."""
+    literal: str | None = None
+    """The object value, when it is not an entity."""
+    text: str = ""
+    """The fact in words (searched by full-text search)."""
+    agents: tuple[str, ...] = ()
+    """Provenance: the agents that asserted it (at least one)."""
+    episodes: tuple[str, ...] = ()
+    """Provenance: ids of the episodes it came from."""
+    confidence: float = 0.5
+    """Belief in the fact, within 0..1."""
+    valid_from: float = field(default_factory=time.time)
+    """Start of validity in the world."""
+    valid_to: float | None = None
+    """End of validity, or ``None`` while still valid."""
+    recorded_at: float = field(default_factory=time.time)
+    """When memory learnt it."""
+    status: FactStatus = "active"
+    """Lifecycle state."""
+    scope: Scope = field(default=_OWN)
+    """Who may read it; defaults to the first asserting agent's own scope."""
+    promoted_by: str | None = None
+    """The agent or process that last promoted it to a wider scope."""
+    id: str = field(default_factory=lambda: new_id("f"))
+    """Unique id."""
+
+    def __post_init__(self) -> None:
+        _text(self.id, "id")
+        _text(self.subject, "subject")
+        _text(self.relation, "relation")
+        _text(self.text, "text", limit=MAX_TEXT, empty=True)
+        if (self.object_id is None) == (self.literal is None):
+            raise InvalidRecordError(
+                "a fact needs exactly one of object_id (an entity) or literal (a value)",
+                field="object_id",
+            )
+        _text(self.object_id or self.literal or "", "object_id" if self.object_id else "literal")
+        self._check_provenance()
+        if not isinstance(self.confidence, int | float) or not 0.0 <= self.confidence <= 1.0:
+            raise InvalidRecordError(
+                f"confidence must be within 0..1, got {self.confidence!r}", field="confidence"
+            )
+        for name in ("valid_from", "valid_to", "recorded_at"):
+            _time(getattr(self, name), name)
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise InvalidRecordError("valid_to must not precede valid_from", field="valid_to")
+        if self.status not in FACT_STATUSES:
+            raise InvalidRecordError(
+                f"status must be one of {FACT_STATUSES}, got {self.status!r}", field="status"
+            )
+        if self.scope == _OWN:
+            object.__setattr__(self, "scope", Scope.agent(self.agents[0]))
+
+    def _check_provenance(self) -> None:
+        if not isinstance(self.agents, tuple) or not self.agents:
+            raise InvalidRecordError(
+                "agents must be a non-empty tuple: every fact is attributable", field="agents"
+            )
+        for agent in self.agents:
+            _text(agent, "agents", limit=64)
+        if not isinstance(self.episodes, tuple):
+            raise InvalidRecordError("episodes must be a tuple of episode ids", field="episodes")
+
+    @classmethod
+    def triple(
+        cls, subject: Entity, relation: str, obj: Entity | str, *, agent: str, **fields: object
+    ) -> Fact:
+        """A fact between entities (or an entity and a literal), its text made from the names.
+
+        Example:
+            >>> Fact.triple(Entity.named("Ada"), "born", "1815", agent="a1").literal
+            '1815'
+        """
+        name = obj.name if isinstance(obj, Entity) else obj
+        ref = {"object_id": obj.id} if isinstance(obj, Entity) else {"literal": obj}
+        fields.setdefault("text", f"{subject.name} {relation} {name}")
+        return cls(subject=subject.id, relation=relation, agents=(agent,), **ref, **fields)  # type: ignore[arg-type]
+
+    def valid_at(self, when: float) -> bool:
+        """Whether the fact held at time `when`.
+
+        Example:
+            >>> Fact(subject="e", relation="r", literal="x", agents=("a",),
+            ...      valid_from=10.0, valid_to=20.0).valid_at(15.0)
+            True
+        """
+        return self.valid_from <= when and (self.valid_to is None or when < self.valid_to)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Community:
+    """L2: a group of related entities with a short summary (a topic).
+
+    Example:
+        >>> Community(id="c1", members=("e_1", "e_2"), summary="a topic").level
+        0
+    """
+
+    id: str
+    """Unique id."""
+    members: tuple[str, ...]
+    """Ids of the member entities."""
+    summary: str = ""
+    """What the community is about."""
+    level: int = 0
+    """Hierarchy level: 0 groups entities, higher levels group lower communities."""
+
+    def __post_init__(self) -> None:
+        _text(self.id, "id")
+        _text(self.summary, "summary", limit=MAX_TEXT, empty=True)
+        if not isinstance(self.members, tuple) or not self.members:
+            raise InvalidRecordError("members must be a non-empty tuple", field="members")
+        if not isinstance(self.level, int) or self.level < 0:
+            raise InvalidRecordError("level must be an int >= 0", field="level")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Goal:
+    """L3: a goal or long-term plan, linked to the facts that support it.
+
+    Example:
+        >>> g = Goal(agent="a1", text="craft a pickaxe")
+        >>> g.status, g.parent, g.scope.key
+        ('open', None, 'agent:a1')
+    """
+
+    agent: str
+    """The agent that owns it."""
+    text: str
+    """What the goal is."""
+    parent: str | None = None
+    """The long-term goal this one serves, if any."""
+    status: GoalStatus = "open"
+    """Lifecycle state."""
+    facts: tuple[str, ...] = ()
+    """Ids of the facts that support it."""
+    scope: Scope = field(default=_OWN)
+    """Who may read it; defaults to the agent's own scope."""
+    id: str = field(default_factory=lambda: new_id("g"))
+    """Unique id."""
+
+    def __post_init__(self) -> None:
+        _text(self.id, "id")
+        _text(self.agent, "agent", limit=64)
+        _text(self.text, "text", limit=MAX_TEXT)
+        if self.status not in GOAL_STATUSES:
+            raise InvalidRecordError(
+                f"status must be one of {GOAL_STATUSES}, got {self.status!r}", field="status"
+            )
+        if not isinstance(self.facts, tuple):
+            raise InvalidRecordError("facts must be a tuple of fact ids", field="facts")
+        if self.parent == self.id:
+            raise InvalidRecordError("a goal cannot be its own parent", field="parent")
+        if self.scope == _OWN:
+            object.__setattr__(self, "scope", Scope.agent(self.agent))

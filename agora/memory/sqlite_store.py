@@ -1,0 +1,301 @@
+"""`SQLiteStore`: the default memory backend, one SQLite file (WAL, FTS5) or ``":memory:"``.
+
+Every public write is one ``BEGIN IMMEDIATE`` transaction, so a crash never leaves half of
+it, and several processes may write one file: each waits up to ``busy_timeout_s`` for the
+lock. `add_facts` is the bulk path: one ``executemany`` inside one transaction.
+
+Example:
+    >>> from agora.memory import Entity, Fact, Scope
+    >>> with SQLiteStore(":memory:") as store:
+    ...     ada, math = Entity.named("Ada Lovelace"), Entity.named("mathematics")
+    ...     store.upsert_entities([ada, math])
+    ...     store.add_fact(Fact.triple(ada, "studied", math, agent="a1"))
+    ...     [store.get_fact(i).text for i, _ in store.search("lovelace")]
+    2
+    ['Ada Lovelace studied mathematics']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from agora.errors import RecordNotFoundError
+from agora.memory import _rules
+from agora.memory._sqlite_levels import SQLiteLevels
+from agora.memory._sqlite_rows import (
+    FACT_COLUMNS,
+    FACT_FROM,
+    INSERT_FACT,
+    entity_of,
+    fact_filter,
+    fact_of,
+    fact_row,
+)
+from agora.memory._sqlite_schema import index_new_facts, last_fact_rowid
+from agora.memory.graph import working_set
+from agora.memory.records import Entity, Fact, FactStatus, normalize_name
+from agora.memory.scope import Scope
+from agora.memory.store import EdgeList, Snapshot
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["SQLiteStore"]
+
+_ENTITY_COLUMNS = "id, name, norm, type"
+
+
+class SQLiteStore(SQLiteLevels):
+    """The `Store` on SQLite: pass a file path, or ``":memory:"`` for a private in-memory one.
+
+    Args:
+        path: the database file (created if missing) or ``":memory:"``.
+        busy_timeout_s: how long a write waits for another process's transaction.
+    """
+
+    def upsert_entities(self, entities: Iterable[Entity]) -> int:
+        """Insert entities, or update name and type of those whose id exists; return how many."""
+        rows = [(e.id, e.name, e.norm, e.type) for e in entities]
+        with self._write() as conn:
+            conn.executemany(
+                f"INSERT INTO entities({_ENTITY_COLUMNS}) VALUES (?,?,?,?) ON CONFLICT(id) "
+                "DO UPDATE SET name = excluded.name, norm = excluded.norm, type = excluded.type",
+                rows,
+            )
+        return len(rows)
+
+    def get_entity(self, entity_id: str) -> Entity | None:
+        """The entity, or ``None``."""
+        sql = f"SELECT {_ENTITY_COLUMNS} FROM entities WHERE id = ?"
+        row = self._conn.execute(sql, (entity_id,)).fetchone()
+        return None if row is None else entity_of(row)
+
+    def find_entities(self, name: str) -> list[Entity]:
+        """Entities whose normalized name equals that of `name`, by id."""
+        sql = f"SELECT {_ENTITY_COLUMNS} FROM entities WHERE norm = ? ORDER BY id"
+        return [entity_of(r) for r in self._conn.execute(sql, (normalize_name(name),))]
+
+    def add_fact(self, fact: Fact) -> None:
+        """Add one fact (see `add_facts`)."""
+        self.add_facts([fact])
+
+    def add_facts(self, facts: Iterable[Fact]) -> int:
+        """Add facts in one transaction: all of them, or on any error none; return how many.
+
+        Each fact must sit in the scope of one of its agents, name known entities and carry
+        a fresh id.
+        """
+        items = list(facts)
+        for fact in items:
+            _rules.check_fact(fact)
+        rowids = self._rowids((f.subject for f in items), "subject")
+        self._rowids((f.object_id for f in items if f.object_id is not None), "object_id")
+        rows = [
+            fact_row(f, rowids[f.subject], None if f.object_id is None else rowids[f.object_id])
+            for f in items
+        ]
+        with self._write() as conn:
+            after = last_fact_rowid(conn)
+            conn.executemany(INSERT_FACT, rows)
+            index_new_facts(conn, after)
+        return len(rows)
+
+    def get_fact(self, fact_id: str) -> Fact | None:
+        """The fact in any status, or ``None``."""
+        sql = f"SELECT {FACT_COLUMNS} FROM {FACT_FROM} WHERE f.id = ?"
+        row = self._conn.execute(sql, (fact_id,)).fetchone()
+        return None if row is None else fact_of(row)
+
+    def facts(
+        self,
+        *,
+        about: str | None = None,
+        relation: str | None = None,
+        scope: Scope | None = None,
+        valid_at: float | None = None,
+        statuses: Collection[FactStatus] | None = None,
+        limit: int | None = None,
+    ) -> list[Fact]:
+        """Facts matching the filters (`about`: subject or object entity), oldest first."""
+        where, params = fact_filter("f", scope=scope, valid_at=valid_at, statuses=statuses)
+        if about is not None:
+            where = " AND (s.id = ? OR o.id = ?)" + where
+            params = [about, about, *params]
+        if relation is not None:
+            where, params = where + " AND f.relation = ?", [*params, relation]
+        sql = f"SELECT {FACT_COLUMNS} FROM {FACT_FROM} WHERE 1{where} "
+        sql += "ORDER BY f.valid_from, f.rowid LIMIT ?"
+        return [fact_of(r) for r in self._conn.execute(sql, [*params, limit or -1])]
+
+    def facts_about(self, entity_id: str, **filters: Any) -> list[Fact]:
+        """Shorthand for ``facts(about=entity_id, ...)``."""
+        return self.facts(about=entity_id, **filters)
+
+    def history(self, subject: str, relation: str | None = None) -> list[Fact]:
+        """Every fact with `subject` (and `relation`), in any status, by valid_from."""
+        where, params = " AND s.id = ?", [subject]
+        if relation is not None:
+            where, params = where + " AND f.relation = ?", [subject, relation]
+        sql = f"SELECT {FACT_COLUMNS} FROM {FACT_FROM} WHERE 1{where} "
+        return [
+            fact_of(r) for r in self._conn.execute(sql + "ORDER BY f.valid_from, f.rowid", params)
+        ]
+
+    def supersede(self, old_id: str, new: Fact) -> Fact:
+        """Close `old_id` at ``new.valid_from``, mark it superseded, add `new`; return the old."""
+        rowids = self._rowids([new.subject], "subject")
+        self._rowids([new.object_id] if new.object_id else [], "object_id")
+        with self._write() as conn:
+            old = self._require_fact(old_id)
+            _rules.check_supersede(old, new)
+            valid_to = _rules.closed(old, new.valid_from)
+            conn.execute(
+                "UPDATE facts SET status = 'superseded', valid_to = ? WHERE id = ?",
+                (valid_to, old_id),
+            )
+            obj = None if new.object_id is None else rowids[new.object_id]
+            after = last_fact_rowid(conn)
+            conn.execute(INSERT_FACT, fact_row(new, rowids[new.subject], obj))
+            index_new_facts(conn, after)
+            return self._require_fact(old_id)
+
+    def set_status(self, fact_id: str, status: FactStatus) -> Fact:
+        """Dispute, quarantine or restore (``"active"``) a fact; return it updated."""
+        _rules.check_settable(status)
+        with self._write() as conn:
+            self._require_fact(fact_id)
+            conn.execute("UPDATE facts SET status = ? WHERE id = ?", (status, fact_id))
+            return self._require_fact(fact_id)
+
+    def promote(self, record_id: str, to: Scope, *, by: str) -> None:
+        """Move a fact or goal to the wider scope `to`, recording `by` as who promoted it."""
+        with self._write() as conn:
+            for table in ("facts", "goals"):
+                row = conn.execute(f"SELECT scope FROM {table} WHERE id = ?", (record_id,))
+                found = row.fetchone()
+                if found is not None:
+                    Scope.parse(found[0]).check_promotion(to)
+                    conn.execute(
+                        f"UPDATE {table} SET scope = ?, promoted_by = ? WHERE id = ?",
+                        (to.key, by, record_id),
+                    )
+                    return
+            raise RecordNotFoundError(f"no fact or goal {record_id!r} in the store")
+
+    def neighbours(
+        self,
+        entity_id: str,
+        *,
+        hops: int = 1,
+        scope: Scope | None = None,
+        valid_at: float | None = None,
+        limit: int = 1000,
+    ) -> list[str]:
+        """Ids of entities within `hops` facts of `entity_id`, nearest first, at most `limit`."""
+        row = self._conn.execute("SELECT rowid FROM entities WHERE id = ?", (entity_id,))
+        start = row.fetchone()
+        if start is None:
+            return []
+        where, params = fact_filter("f", scope=scope, valid_at=valid_at, statuses=None)
+        seen, found, frontier = {start[0]}, list[int](), [start[0]]
+        for _ in range(hops):
+            frontier = self._expand(frontier, where, params, seen, found, limit)
+            if not frontier or len(found) >= limit:
+                break
+        return self._entity_ids(found)
+
+    def _expand(
+        self, frontier: list[int], where: str, params: list[Any],
+        seen: set[int], found: list[int], limit: int,
+    ) -> list[int]:  # fmt: skip
+        nxt: list[int] = []
+        for begin in range(0, len(frontier), 400):
+            chunk = frontier[begin : begin + 400]
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                f"SELECT f.object FROM facts f WHERE f.subject IN ({marks}) "
+                f"AND f.object IS NOT NULL{where} UNION ALL "
+                f"SELECT f.subject FROM facts f WHERE f.object IN ({marks}){where}"
+            )
+            for (other,) in self._conn.execute(sql, [*chunk, *params, *chunk, *params]):
+                if other not in seen:
+                    seen.add(other)
+                    found.append(other)
+                    nxt.append(other)
+                    if len(found) >= limit:
+                        return nxt
+        return nxt
+
+    def search(
+        self,
+        text: str,
+        *,
+        scope: Scope | None = None,
+        valid_at: float | None = None,
+        statuses: Collection[FactStatus] | None = None,
+        limit: int = 10,
+    ) -> list[tuple[str, float]]:
+        """Fact ids ranked by FTS5 BM25 over fact text (any word matches), best first."""
+        match = _rules.fts_match(text)
+        if match is None:
+            return []
+        where, params = fact_filter("f", scope=scope, valid_at=valid_at, statuses=statuses)
+        sql = (
+            "SELECT f.id, -bm25(facts_fts) AS score FROM facts_fts JOIN facts f "
+            f"ON f.rowid = facts_fts.rowid WHERE facts_fts MATCH ?{where} "
+            "ORDER BY score DESC, f.rowid LIMIT ?"
+        )
+        return [(i, float(s)) for i, s in self._conn.execute(sql, [match, *params, limit])]
+
+    def edges(self, *, scope: Scope | None = None) -> EdgeList:
+        """Current (active and disputed) entity-to-entity facts as arrays."""
+        conn = self._conn
+        entity_rows = conn.execute("SELECT rowid, id FROM entities ORDER BY rowid").fetchall()
+        dense = np.full((entity_rows[-1][0] + 1) if entity_rows else 1, -1, dtype=np.int64)
+        dense[np.fromiter((r[0] for r in entity_rows), np.int64, len(entity_rows))] = np.arange(
+            len(entity_rows)
+        )
+        where, params = fact_filter("f", scope=scope, valid_at=None, statuses=None)
+        sql = (
+            f"SELECT f.subject, f.object, f.relation FROM facts f WHERE f.object IS NOT NULL{where}"
+        )
+        rows = conn.execute(sql, params).fetchall()
+        codes: dict[str, int] = {}
+        rel = np.fromiter((codes.setdefault(r[2], len(codes)) for r in rows), np.int64, len(rows))
+        src = dense[np.fromiter((r[0] for r in rows), np.int64, len(rows))]
+        dst = dense[np.fromiter((r[1] for r in rows), np.int64, len(rows))]
+        return EdgeList(src, dst, rel, [r[1] for r in entity_rows], list(codes))
+
+    def export(self, *, scope: Scope | None = None) -> Snapshot:
+        """Every record readable from `scope` (all when ``None``); facts in every status."""
+        statuses: tuple[FactStatus, ...] = ("active", "disputed", "quarantined", "superseded")
+        facts = self.facts(scope=scope, statuses=statuses)
+        rows = self._conn.execute(f"SELECT {_ENTITY_COLUMNS} FROM entities ORDER BY rowid")
+        entities = [entity_of(r) for r in rows]
+        if scope is not None:
+            used = {f.subject for f in facts} | {f.object_id for f in facts}
+            entities = [e for e in entities if e.id in used]
+        return Snapshot(
+            episodes=self.episodes(scope=scope, limit=-1), entities=entities, facts=facts,
+            communities=self.communities(), goals=self.goals(scope=scope),
+        )  # fmt: skip
+
+    def graph(
+        self,
+        *,
+        scope: Scope | None = None,
+        around: Iterable[str] | None = None,
+        hops: int = 2,
+        valid_at: float | None = None,
+    ) -> nx.MultiDiGraph:
+        """The working set as a networkx graph (see `agora.memory.graph.working_set`)."""
+        return working_set(self, scope=scope, around=around, hops=hops, valid_at=valid_at)
+
+    def _require_fact(self, fact_id: str) -> Fact:
+        fact = self.get_fact(fact_id)
+        if fact is None:
+            raise RecordNotFoundError(f"no fact {fact_id!r} in the store")
+        return fact

@@ -1,0 +1,68 @@
+"""Smoke tests: the routing-speed and network-overhead benchmarks run and print their ratios.
+
+Tiny sizes only, and no timing assertions: the numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load(name: str) -> ModuleType:
+    """Import ``benchmarks/<name>.py`` by path (``benchmarks`` is not an installed package)."""
+    qualified = f"benchmarks.{name}"
+    spec = importlib.util.spec_from_file_location(qualified, ROOT / "benchmarks" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[qualified] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+routing_speed = load("routing_speed")
+network_overhead = load("network_overhead")
+
+
+def test_routing_speed_runs_and_prints_its_ratio(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--agents", "300", "--decisions", "20", "--baseline-decisions", "3"]
+    argv += ["--python-decisions", "1", "--learn", "20", "--no-minilm"]
+    assert routing_speed.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "the task embedding is excluded" in out
+    assert "routing ratio to the 1 ms target" in out
+    assert "pure-Python loop over 300 agents" in out
+    numbers = json.loads(out.strip().splitlines()[-1])
+    assert set(numbers["median_us"]) >= {"top1", "topk (K=3)", "dynamic (p=0.6)"}
+
+
+def test_decide_walks_one_path_on_both_sides() -> None:
+    grid = network_overhead.layers(12, 3)
+    union = network_overhead.decision_union(grid[1])
+    reply = network_overhead.decide("task #7: go", union.model_json_schema())
+    assert union.model_validate_json(reply).root.to in grid[1]
+    last = network_overhead.decision_union([])
+    assert json.loads(network_overhead.decide("task #7", last.model_json_schema())) == {
+        "action": "answer",
+        "answer": "done 7",
+    }
+
+
+@pytest.mark.parametrize("http", [False, True], ids=["inproc", "http"])
+def test_network_overhead_runs_and_prints_its_ratios(
+    http: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--agents", "12", "--hops", "3", "--tasks", "2", "--warmup", "1"]
+    assert network_overhead.main(argv if http else [*argv, "--no-http"]) == 0
+    out = capsys.readouterr().out
+    labels = ["inproc", "http", "http-same"] if http else ["inproc"]
+    for label in labels:
+        assert f"overhead ratio vs bare LangGraph ({label}):" in out
+    assert set(json.loads(out.strip().splitlines()[-1])) == set(labels)
