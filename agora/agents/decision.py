@@ -177,14 +177,18 @@ def _list_of(item: type[BaseModel]) -> Any:
 
 
 def to_decision(output: BaseModel) -> Decision:
-    """Convert a validated output of a `decision_type` into a plain `Decision`."""
-    value = output.root if isinstance(output, RootModel) else output
-    data = value.model_dump()
-    action = data["action"]
+    """Convert a validated output of a `decision_type` into a plain `Decision`.
+
+    The output was validated against a stricter type already, so the plain decision is built
+    without validating it again (this sits on every hop).
+    """
+    value: Any = output.root if isinstance(output, RootModel) else output
+    action = value.action
     if action == "answer":
-        return AnswerDecision(**data)
+        return AnswerDecision.model_construct(action="answer", answer=value.answer)
     if action == "forward":
-        return ForwardDecision(**data)
+        return ForwardDecision.model_construct(action="forward", to=value.to, reason=value.reason)
     if action == "split":
-        return SplitDecision(**data)
-    return ToolDecision(action=action, arguments=data["arguments"])
+        parts = [SplitPartDecision.model_construct(to=p.to, task=p.task) for p in value.parts]
+        return SplitDecision.model_construct(action="split", parts=parts)
+    return ToolDecision(action=action, arguments=value.arguments.model_dump())

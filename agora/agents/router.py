@@ -207,6 +207,7 @@ class Router:
         self._topics: _Vec = np.zeros((8, dim), dtype=np.float32)
         self._topic_counts: list[int] = []
         self._cache: OrderedDict[str, _Vec] = OrderedDict()
+        self._row_sets: OrderedDict[tuple[str, ...], npt.NDArray[np.intp]] = OrderedDict()
 
     # -- membership -------------------------------------------------------------------
 
@@ -240,6 +241,7 @@ class Router:
             self._rows[moved] = row
         self._names.pop()
         self._profiles[last] = 0.0
+        self._row_sets.clear()  # rows moved
         self._memory.pop(name, None)
         self._expertise.pop(name, None)
 
@@ -339,19 +341,31 @@ class Router:
         if candidates is None:
             rows = np.arange(len(self._names), dtype=np.intp)
         else:
-            try:
-                rows = np.fromiter((self._rows[c] for c in candidates), np.intp, len(candidates))
-            except KeyError as exc:
-                raise UserError(
-                    f"candidate {exc.args[0]!r} is not registered with the router; "
-                    "call router.register(name, expertise) first"
-                ) from None
+            rows = self._rows_of(tuple(candidates))
         if exclude:
             gone = {self._rows[name] for name in exclude if name in self._rows}
             if gone:
                 rows = rows[~np.isin(rows, np.fromiter(gone, np.intp, len(gone)))]
         if len(rows) == 0:
             raise UserError("no candidate agent is left to route to")
+        return rows
+
+    def _rows_of(self, candidates: tuple[str, ...]) -> npt.NDArray[np.intp]:
+        """Row numbers of `candidates`, cached: a holder asks about the same set again."""
+        rows = self._row_sets.get(candidates)
+        if rows is not None:
+            self._row_sets.move_to_end(candidates)
+            return rows
+        try:
+            rows = np.fromiter((self._rows[c] for c in candidates), np.intp, len(candidates))
+        except KeyError as exc:
+            raise UserError(
+                f"candidate {exc.args[0]!r} is not registered with the router; "
+                "call router.register(name, expertise) first"
+            ) from None
+        self._row_sets[candidates] = rows
+        if len(self._row_sets) > 256:
+            self._row_sets.popitem(last=False)
         return rows
 
     def _similarities(self, query: _Vec, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.float32]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ValidationError
 
@@ -34,6 +34,20 @@ class ValidatedModel(BaseModel):
             raise protocol_error(exc) from None
         finally:
             _DEPTH.reset(token)
+
+    @classmethod
+    def _trusted(cls, values: dict[str, Any]) -> Self:
+        """An instance from `values` (every field, already valid), skipping validation.
+
+        What ``model_construct`` does, without its per-field default and alias handling:
+        for messages the runtime builds on its hot path from validated parts.
+        """
+        obj = cls.__new__(cls)
+        object.__setattr__(obj, "__dict__", values)
+        object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+        object.__setattr__(obj, "__pydantic_extra__", None)
+        object.__setattr__(obj, "__pydantic_private__", None)
+        return obj
 
 
 @contextlib.contextmanager

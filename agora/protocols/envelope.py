@@ -80,6 +80,49 @@ class Envelope(ValidatedModel):
     created_at: float = Field(default_factory=time.time, ge=0, allow_inf_nan=False)
     signature: str | None = Field(default=None, max_length=1024)
 
+    @classmethod
+    def trusted(
+        cls,
+        *,
+        conversation_id: str,
+        sender: str,
+        recipients: list[str],
+        payload: Payload,
+        budget: EnvelopeBudget,
+        parent_id: str | None = None,
+        hops: int = 0,
+        path: list[str] | None = None,
+    ) -> Envelope:
+        """An envelope built without validation, from parts that are valid already.
+
+        For the runtime's hot path: every hop's envelope is made from a validated decision
+        and validated envelopes, so validating it again would only cost time. Messages from
+        outside go through `parse_envelope` (or the validating constructor) instead.
+
+        Example:
+            >>> from agora.protocols.payloads import Task
+            >>> env = Envelope.trusted(conversation_id="c", sender="user", recipients=["a"],
+            ...                        payload=Task(text="hi"), budget=EnvelopeBudget())
+            >>> parse_envelope(env.model_dump_json()) == env
+            True
+        """
+        return cls._trusted(
+            {
+                "id": new_id(),
+                "conversation_id": conversation_id,
+                "parent_id": parent_id,
+                "sender": sender,
+                "recipients": recipients,
+                "kind": payload.kind,
+                "payload": payload,
+                "hops": hops,
+                "path": [] if path is None else path,
+                "budget": budget,
+                "created_at": time.time(),
+                "signature": None,
+            }
+        )
+
     @model_validator(mode="before")
     @classmethod
     def _fill_kind(cls, data: Any) -> Any:

@@ -259,7 +259,7 @@ class Team:
                     entry=self.entry,
                 )
             first = engine.begin(payload)
-            return await self._drive(engine, {"start": first})
+            return await self._drive(engine, {"frontier": [first]})
         finally:
             if journal is not None:
                 journal.close()
@@ -289,7 +289,7 @@ class Team:
             if engine.final is not None:
                 return engine.snapshot(0.0)
             first = engine.done[steps[0].key][0]
-            return await self._drive(engine, {"start": first}, resuming=True)
+            return await self._drive(engine, {"frontier": [first]}, resuming=True)
         finally:
             journal.close()
 
@@ -315,10 +315,11 @@ class Team:
             emit=on_event or _ignore,
             run_id=run_id,
             journal=journal,
+            listening=on_event is not None,
         )
 
     async def _drive(
-        self, engine: RunEngine, start: dict[str, str], *, resuming: bool = False
+        self, engine: RunEngine, start: dict[str, list[str]], *, resuming: bool = False
     ) -> Result:
         started = time.perf_counter()
         self._running += 1
@@ -350,10 +351,10 @@ class Team:
     async def _graph_for(
         self,
         engine: RunEngine,
-        start: dict[str, str],
+        start: dict[str, list[str]],
         resuming: bool,
         stack: contextlib.AsyncExitStack,
-    ) -> tuple[Any, dict[str, Any], dict[str, str] | None]:
+    ) -> tuple[Any, dict[str, Any], dict[str, list[str]] | None]:
         config: dict[str, Any] = {
             "configurable": {"engine": engine},
             "recursion_limit": (self.budget.hops or 10_000) + 10,

@@ -101,10 +101,12 @@ def test_load_spreads_ties() -> None:
 
 def test_register_unregister_keeps_rows_consistent() -> None:
     router = make_router()
+    assert router.route("Which acids react?", ["chem", "law"]).primary == "chem"  # cached rows
     router.unregister("geo")
     router.unregister("geo")  # idempotent
     assert "geo" not in router and len(router) == 3
     assert router.route("Which acids react?").primary == "chem"
+    assert router.route("Which acids react?", ["chem", "law"]).primary == "chem"  # rows moved
     for i in range(40):  # grows past the initial capacity
         router.register(f"x{i}", f"topic number {i}")
     assert len(router) == 43
