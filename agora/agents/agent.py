@@ -34,6 +34,7 @@ from agora.protocols.payloads import MAX_SHORT, MAX_TEXT
 __all__ = ["Agent", "Decided"]
 
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+_UNDECIDED = AnswerDecision.model_construct(action="answer", answer="")
 
 
 @dataclass(slots=True)
@@ -165,7 +166,7 @@ class Agent:
             if routed is not None:
                 return Decided(routed)
             neighbours = {}  # the router chose this agent: answer
-        outcome = Decided(AnswerDecision(action="answer", answer=""))
+        outcome = Decided(_UNDECIDED)
         while True:
             tools = self.tools if len(outcome.tool_calls) < self.max_tool_calls else []
             output_type = self._decision_type(tuple(neighbours), allow_split, bool(tools))

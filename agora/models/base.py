@@ -251,7 +251,7 @@ class Model(abc.ABC):
         usage = Usage()
         for attempt in range(self.repair_attempts + 1):
             completion = await self._complete_resilient(history, schema, settings)
-            usage = usage + completion.usage
+            usage = completion.usage if attempt == 0 else usage + completion.usage
             if output_type is None:
                 return ModelResponse(completion.text, None, usage)
             try:

@@ -280,7 +280,7 @@ class RunEngine:
             self.emit(events.Thinking(d.recipient, d.text))
         decided = await agent.decide(
             d.text,
-            context=getattr(d.envelope.payload, "context", ""),
+            context=self._context(d),
             neighbours=neighbours,
             route=route,
         )
@@ -295,6 +295,21 @@ class RunEngine:
         return StepRecord(
             d.id, d.recipient, env, decided.usage, None if route is None else route.to_dict()
         )
+
+    def _context(self, d: Delivery) -> str:
+        """The sender's context plus what the holder's memory knows about the task."""
+        payload = d.envelope.payload
+        context = payload.context if isinstance(payload, Task) else ""
+        memory = self.team.memory
+        if memory is None:
+            return context
+        from agora.memory.scope import Scope
+
+        scope = Scope.agent(d.recipient, team=self.team.name)
+        known = memory.retrieve(d.text, scope=scope, token_budget=self.team.memory_tokens)
+        if not known.facts:
+            return context
+        return f"{context}\n\n{known.to_prompt()}" if context else known.to_prompt()
 
     def _route(
         self, d: Delivery, candidates: list[str], decides: bool, may_answer: bool

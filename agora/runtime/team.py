@@ -31,6 +31,7 @@ from agora.runtime.network import Network
 from agora.runtime.result import Result
 
 if TYPE_CHECKING:
+    from agora.memory.retrieval import Retriever
     from agora.runtime._engine import RunEngine
 
 __all__ = ["Team"]
@@ -64,6 +65,12 @@ class Team:
         budget: team-wide limits for each run.
         router: ranks neighbours for each task (default: none, unless an agent has
             ``policy="router"``, which gets a `Router` on the default embedder).
+        memory: a `agora.memory.Retriever` over the team's knowledge graph: before each
+            decision the holder's readable facts (its own scope, the team's, global) most
+            relevant to the task are retrieved and given to its model as context, with
+            provenance, within `memory_tokens`.
+        memory_tokens: prompt budget for retrieved facts per decision.
+        name: the team's name (its memory scope is ``team:<name>``).
         checkpoint: an SQLite file that makes runs durable: every step is journaled there
             with an idempotency key, and LangGraph checkpoints into a sibling file
             (``runs.sqlite`` → ``runs.langgraph.sqlite``), so `resume` continues a run that
@@ -90,6 +97,9 @@ class Team:
         budget: Budget | None = None,
         router: Router | None = None,
         checkpoint: str | os.PathLike[str] | None = None,
+        memory: Retriever | None = None,
+        memory_tokens: int = 400,
+        name: str = "team",
     ) -> None:
         if isinstance(agents, Agent) or not isinstance(agents, Iterable):
             raise ConfigError("Team takes a list of agents, e.g. Team([triage, expert])")
@@ -127,6 +137,19 @@ class Team:
         if router is not None:
             for agent in agents:
                 router.register(agent.name, agent.expertise)
+        if memory is not None and not callable(getattr(memory, "retrieve", None)):
+            raise ConfigError(f"memory must be a Retriever, got {type(memory).__name__}")
+        if (
+            not isinstance(memory_tokens, int)
+            or isinstance(memory_tokens, bool)
+            or (memory_tokens < 1)
+        ):
+            raise ConfigError(f"memory_tokens must be an int >= 1, got {memory_tokens!r}")
+        if not isinstance(name, str) or not name:
+            raise ConfigError("the team's name must be a non-empty string")
+        self.memory = memory
+        self.memory_tokens = memory_tokens
+        self.name = name
         self.checkpoint = None if checkpoint is None else os.fspath(checkpoint)
         if self.checkpoint is not None and self.checkpoint.strip() in ("", ":memory:"):
             raise ConfigError("checkpoint must be a file path; an in-memory run cannot resume")
