@@ -20,8 +20,11 @@ Example:
 from __future__ import annotations
 
 from agora.memory.communities import build_communities, label_propagation
+from agora.memory.extract import ExtractedClaims, extract_claims
+from agora.memory.fusion import Fuser, FusionConfig, FusionResult, noisy_or
 from agora.memory.graph import neighbourhood, personalized_pagerank, working_set
 from agora.memory.networkx_store import NetworkXStore
+from agora.memory.ranking import reciprocal_rank_fusion
 from agora.memory.records import (
     Community,
     Entity,
@@ -32,9 +35,11 @@ from agora.memory.records import (
     GoalStatus,
     normalize_name,
 )
+from agora.memory.retrieval import Expansion, Retrieval, RetrievedFact, Retriever
 from agora.memory.scope import Scope, ScopeLevel
 from agora.memory.sqlite_store import SQLiteStore
 from agora.memory.store import EdgeList, Snapshot, Store, StoreStats
+from agora.memory.vector_index import Quantization, VectorIndex
 
 __all__ = [
     # records, by level
@@ -62,4 +67,19 @@ __all__ = [
     "personalized_pagerank",
     "label_propagation",
     "build_communities",
+    # retrieval
+    "Retriever",
+    "Retrieval",
+    "RetrievedFact",
+    "Expansion",
+    "reciprocal_rank_fusion",
+    "VectorIndex",
+    "Quantization",
+    # fusion and extraction
+    "Fuser",
+    "FusionConfig",
+    "FusionResult",
+    "noisy_or",
+    "ExtractedClaims",
+    "extract_claims",
 ]

@@ -24,6 +24,7 @@ class SQLiteBase:
         # Entity id -> rowid. Entities are never deleted, so entries stay true; only rows read
         # back from the database (committed or in the current transaction) are cached.
         self._entity_rowids: dict[str, int] = {}
+        self._bulk = False  # inside bulk_load(): full-text indexing is deferred
 
     def close(self) -> None:
         """Close the connection; later calls raise `agora.StoreError`. Closing twice is fine."""

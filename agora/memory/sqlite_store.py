@@ -17,7 +17,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,7 +35,12 @@ from agora.memory._sqlite_rows import (
     fact_of,
     fact_row,
 )
-from agora.memory._sqlite_schema import index_new_facts, last_fact_rowid
+from agora.memory._sqlite_schema import (
+    begin_bulk,
+    finish_bulk,
+    index_new_facts,
+    last_fact_rowid,
+)
 from agora.memory.graph import working_set
 from agora.memory.records import Entity, Fact, FactStatus, normalize_name
 from agora.memory.scope import Scope
@@ -100,8 +106,48 @@ class SQLiteStore(SQLiteLevels):
         with self._write() as conn:
             after = last_fact_rowid(conn)
             conn.executemany(INSERT_FACT, rows)
-            index_new_facts(conn, after)
+            self._index_text(conn, after)
         return len(rows)
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[SQLiteStore]:
+        """Load many facts fast: a mode that is NOT crash-safe against an OS crash.
+
+        Inside the block, `add_facts` calls still commit one transaction each, but with
+        ``PRAGMA synchronous = OFF`` (an OS crash or power loss may lose or corrupt recent
+        commits; a process crash loses nothing committed), full-text indexing is deferred to
+        the end of the block, and into an empty store the fact indexes are dropped and built
+        once, sorted, at the end. Searches inside the block miss the new facts. Use it with
+        exclusive access to the store; if the process dies inside the block, the next open
+        finishes the indexing. Outside it, the default crash-safe path applies.
+
+        Example:
+            >>> from agora.memory import Entity, Fact
+            >>> with SQLiteStore(":memory:") as store:
+            ...     a, b = Entity.named("A"), Entity.named("B")
+            ...     _ = store.upsert_entities([a, b])
+            ...     with store.bulk_load():
+            ...         store.add_facts([Fact.triple(a, "near", b, agent="x")])
+            ...     [store.get_fact(i).text for i, _ in store.search("near")]
+            1
+            ['A near B']
+        """
+        conn = self._conn
+        with self._write():
+            begin_bulk(conn)
+        conn.execute("PRAGMA synchronous = OFF")
+        self._bulk = True
+        try:
+            yield self
+        finally:
+            self._bulk = False
+            conn.execute("PRAGMA synchronous = NORMAL")
+            with self._write():
+                finish_bulk(conn)
+
+    def _index_text(self, conn: Any, after: int) -> None:
+        if not self._bulk:
+            index_new_facts(conn, after)
 
     def get_fact(self, fact_id: str) -> Fact | None:
         """The fact in any status, or ``None``."""
@@ -122,8 +168,12 @@ class SQLiteStore(SQLiteLevels):
         """Facts matching the filters (`about`: subject or object entity), oldest first."""
         where, params = fact_filter("f", scope=scope, valid_at=valid_at, statuses=statuses)
         if about is not None:
-            where = " AND (s.id = ? OR o.id = ?)" + where
-            params = [about, about, *params]
+            # By rowid, so SQLite answers from the subject and object indexes (OR by union).
+            rowid = self._entity_rowid(about)
+            if rowid is None:
+                return []
+            where = " AND (f.subject = ? OR f.object = ?)" + where
+            params = [rowid, rowid, *params]
         if relation is not None:
             where, params = where + " AND f.relation = ?", [*params, relation]
         sql = f"SELECT {FACT_COLUMNS} FROM {FACT_FROM} WHERE 1{where} "
@@ -136,9 +186,12 @@ class SQLiteStore(SQLiteLevels):
 
     def history(self, subject: str, relation: str | None = None) -> list[Fact]:
         """Every fact with `subject` (and `relation`), in any status, by valid_from."""
-        where, params = " AND s.id = ?", [subject]
+        rowid = self._entity_rowid(subject)
+        if rowid is None:
+            return []
+        where, params = " AND f.subject = ?", list[Any]([rowid])
         if relation is not None:
-            where, params = where + " AND f.relation = ?", [subject, relation]
+            where, params = where + " AND f.relation = ?", [rowid, relation]
         sql = f"SELECT {FACT_COLUMNS} FROM {FACT_FROM} WHERE 1{where} "
         return [
             fact_of(r) for r in self._conn.execute(sql + "ORDER BY f.valid_from, f.rowid", params)
@@ -159,7 +212,7 @@ class SQLiteStore(SQLiteLevels):
             obj = None if new.object_id is None else rowids[new.object_id]
             after = last_fact_rowid(conn)
             conn.execute(INSERT_FACT, fact_row(new, rowids[new.subject], obj))
-            index_new_facts(conn, after)
+            self._index_text(conn, after)
             return self._require_fact(old_id)
 
     def set_status(self, fact_id: str, status: FactStatus) -> Fact:
@@ -293,6 +346,14 @@ class SQLiteStore(SQLiteLevels):
     ) -> nx.MultiDiGraph:
         """The working set as a networkx graph (see `agora.memory.graph.working_set`)."""
         return working_set(self, scope=scope, around=around, hops=hops, valid_at=valid_at)
+
+    def _entity_rowid(self, entity_id: str) -> int | None:
+        rowid = self._entity_rowids.get(entity_id)
+        if rowid is None:
+            row = self._conn.execute("SELECT rowid FROM entities WHERE id = ?", (entity_id,))
+            found = row.fetchone()
+            rowid = None if found is None else int(found[0])
+        return rowid
 
     def _require_fact(self, fact_id: str) -> Fact:
         fact = self.get_fact(fact_id)

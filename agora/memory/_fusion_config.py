@@ -1,0 +1,100 @@
+"""Fusion settings and results, and the noisy-OR rule (re-exported by `agora.memory.fusion`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from agora.errors import InvalidRecordError
+from agora.memory._resolve import Match
+from agora.memory.records import Fact
+
+__all__ = ["Action", "FusionConfig", "FusionResult", "noisy_or"]
+
+Action = Literal["added", "merged", "repeat", "private", "superseded", "history"]
+
+
+def noisy_or(supports: Iterable[tuple[float, float]]) -> float:
+    """Combined belief of independent supports given as ``(trust, confidence)`` pairs.
+
+    Example:
+        >>> noisy_or([(1.0, 0.5), (1.0, 0.5)]), noisy_or([])
+        (0.75, 0.0)
+    """
+    miss = 1.0
+    for trust, confidence in supports:
+        miss *= 1.0 - min(1.0, max(0.0, trust)) * min(1.0, max(0.0, confidence))
+    return min(1.0, max(0.0, 1.0 - miss))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FusionConfig:
+    """Thresholds of fusion.
+
+    Example:
+        >>> FusionConfig().k, FusionConfig(functional={"born_in"}).is_functional("born_in")
+        (2, True)
+    """
+
+    k: int = 2
+    """Independent agents needed to promote a fact (and to win a dispute)."""
+    functional: Collection[str] | None = None
+    """Relations with one object per subject; ``None`` infers them (see `Fuser`)."""
+    literal_relations: Collection[str] = ()
+    """Relations whose object is a literal value, not an entity."""
+    margin: float = 1.0
+    """Lead in evidence, ``-ln(1 - confidence)``, that settles a dispute (noisy-OR adds
+    evidence, so one more confident supporter adds about one unit)."""
+    min_effectiveness: float = 0.35
+    """KnFu: least effectiveness of a sender whose claims are fused."""
+    min_history: int = 3
+    """KnFu: decided claims an agent needs before its effectiveness can exclude it."""
+    min_relevance: float = 0.1
+    """KnFu: least cosine between a claim and the receiver's interest profile."""
+    promote_to: Literal["team", "global"] = "team"
+    """Where agreed facts go (``team`` falls back to ``global`` for agents without a team)."""
+    min_trust: float = 0.75
+    """Accepted view: least `Fuser.reliability` of an agent whose uncorroborated fact is
+    accepted (an agent with 20% noisy claims scores about 0.8, one with 60% about 0.6);
+    above 1 accepts no single-source fact, the k-agent view alone."""
+    min_confidence: float = 0.4
+    """Accepted view: least trust-weighted noisy-OR confidence of a single-source fact."""
+    single_margin: float = 0.5
+    """Accepted view: lead in evidence by which a single-source fact on a functional relation
+    must beat every standing rival (also single-source) to be accepted."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.k, int) or self.k < 1:
+            raise InvalidRecordError(f"k must be an integer >= 1, got {self.k!r}", field="k")
+        if not isinstance(self.margin, int | float) or self.margin < 0:
+            raise InvalidRecordError(f"margin must be >= 0, got {self.margin!r}", field="margin")
+        for name in ("min_trust", "min_confidence", "single_margin"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not 0.0 <= value <= math.inf:
+                raise InvalidRecordError(f"{name} must be >= 0, got {value!r}", field=name)
+        for name in ("min_effectiveness", "min_relevance"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not -1.0 <= value <= 1.0:
+                raise InvalidRecordError(f"{name} must be within -1..1, got {value!r}", field=name)
+
+    def is_functional(self, relation: str) -> bool | None:
+        """Whether `relation` is functional, or ``None`` when it must be inferred."""
+        return None if self.functional is None else relation in self.functional
+
+
+@dataclass(frozen=True, slots=True)
+class FusionResult:
+    """What `Fuser.fuse` did with one claim."""
+
+    action: Action
+    """``added`` (new fused fact), ``merged`` (new agent on a held fact), ``repeat`` (same
+    agent again), ``superseded`` (replaced an older fact), ``history`` (older than the held
+    fact: kept as superseded), or ``private`` (kept in the sender's scope only)."""
+    fact: Fact
+    """The fact as stored after the call."""
+    subject: Match
+    """How the subject name resolved."""
+    object: Match | None = None
+    """How the object name resolved (``None`` for a literal)."""

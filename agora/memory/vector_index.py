@@ -1,0 +1,271 @@
+"""`VectorIndex`: fact embeddings in one quantized numpy matrix, searched by dot product.
+
+Rows are unit-norm embeddings (see `agora.embeddings.Embedder`), stored as ``int8`` with one
+``float32`` scale per row by default (a quarter of ``float32``: 1M x 384 takes 388 MB instead
+of 1.5 GB), or as ``float16`` / ``float32``. Adding is incremental (amortised doubling).
+
+Search is exact (chunked matrix-vector product, then ``argpartition``) until the index holds
+`train_at` rows; from then on it is an inverted file (IVF): a k-means coarse quantizer of about
+``sqrt(n)`` lists, of which the `probes` nearest to the query are scanned exactly. Lists are
+trained on the first search that needs them (or by `VectorIndex.train`), and again when the
+index has grown fourfold. ``search(..., exact=True)`` always scans everything.
+
+The index is derived data: save it with `save` / `load`, or rebuild it from the store
+(`agora.memory.retrieval.Retriever.rebuild_index`).
+
+Example:
+    >>> import numpy as np
+    >>> from agora.embeddings import HashEmbedder
+    >>> embedder = HashEmbedder(dim=64)
+    >>> index = VectorIndex(embedder.dim)
+    >>> index.add(["f1", "f2"], embedder.embed(["Paris is in France", "bread needs flour"]))
+    2
+    >>> [fact_id for fact_id, _ in index.search(embedder.embed(["France Paris"])[0], k=1)]
+    ['f1']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from agora.errors import UserError
+
+__all__ = ["Quantization", "VectorIndex"]
+
+#: How rows are stored: ``int8`` with a per-row scale, or plain ``float16`` / ``float32``.
+Quantization = Literal["int8", "float16", "float32"]
+
+_F32 = npt.NDArray[np.float32]
+_CHUNK = 32_768  # rows decoded at a time
+
+
+class VectorIndex:
+    """A growable matrix of fact embeddings with top-k dot-product search.
+
+    Args:
+        dim: vector length; every added row and query must have it.
+        quantization: storage of rows (see `Quantization`).
+        train_at: rows from which search switches from exact to IVF (0: always exact).
+        probes: IVF lists scanned per query; more is slower and closer to exact.
+        seed: seed of the k-means sample and initialisation.
+    """
+
+    def __init__(
+        self,
+        dim: int,
+        *,
+        quantization: Quantization = "int8",
+        train_at: int = 50_000,
+        probes: int = 12,
+        seed: int = 0,
+    ) -> None:
+        if dim < 1:
+            raise UserError(f"VectorIndex dim must be >= 1, got {dim}")
+        self.dim, self.quantization = dim, quantization
+        self.train_at, self.probes, self.seed = train_at, probes, seed
+        self._codes = np.zeros((1024, dim), dtype=np.dtype(quantization))
+        self._scale = np.ones(1024, dtype=np.float32)
+        self._ids: list[str] = []
+        self._centroids: _F32 | None = None
+        self._assign = np.zeros(1024, dtype=np.int32)
+        self._trained_size = 0
+        self._lists: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the stored rows and their scales (capacity included).
+
+        Example:
+            >>> VectorIndex(128).nbytes
+            139264
+        """
+        return int(self._codes.nbytes + self._scale.nbytes + self._assign.nbytes)
+
+    def add(self, ids: Sequence[str], vectors: npt.ArrayLike) -> int:
+        """Append rows `vectors` under fact ids `ids`; return how many.
+
+        Example:
+            >>> VectorIndex(2).add(["a"], [[1.0, 0.0]])
+            1
+        """
+        rows = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        if len(rows) != len(ids):
+            raise UserError(f"add() got {len(ids)} ids for {len(rows)} vectors; pass one each")
+        start, end = len(self._ids), len(self._ids) + len(rows)
+        self._reserve(end)
+        self._codes[start:end], self._scale[start:end] = self._encode(rows)
+        self._ids.extend(ids)
+        if self._centroids is not None:
+            self._assign[start:end] = self._nearest_list(start, end)
+            self._lists = None
+        return len(rows)
+
+    def search(
+        self, query: npt.ArrayLike, k: int = 10, *, exact: bool = False
+    ) -> list[tuple[str, float]]:
+        """The `k` fact ids whose rows have the largest dot product with `query`, best first.
+
+        Example:
+            >>> index = VectorIndex(2, train_at=0)
+            >>> index.add(["x", "y"], [[1.0, 0.0], [0.0, 1.0]])
+            2
+            >>> index.search([0.0, 1.0], k=1)
+            [('y', 1.0)]
+        """
+        q = np.asarray(query, dtype=np.float32).reshape(self.dim)
+        if not self._ids or k <= 0:
+            return []
+        if exact or not self._use_ivf():
+            rows = None
+            scores = np.concatenate(
+                [self._scores(q, slice(b, b + _CHUNK)) for b in range(0, len(self), _CHUNK)]
+            )
+        else:
+            rows = self._candidates(q)
+            scores = self._scores(q, rows)
+        top = _top(scores, k)
+        found = top if rows is None else rows[top]
+        pairs = zip(found, top, strict=True)
+        return [(self._ids[int(r)], round(float(scores[t]), 6)) for r, t in pairs]
+
+    def save(self, path: str | Path) -> None:
+        """Write the index to `path` (``.npz``).
+
+        Example:
+            >>> import tempfile, os
+            >>> index = VectorIndex(2)
+            >>> _ = index.add(["a"], [[0.6, 0.8]])
+            >>> with tempfile.TemporaryDirectory() as tmp:
+            ...     index.save(os.path.join(tmp, "ix.npz"))
+            ...     VectorIndex.load(os.path.join(tmp, "ix.npz")).search([0.6, 0.8], k=1)[0][0]
+            'a'
+        """
+        n = len(self)
+        centroids = self._centroids
+        if centroids is None:
+            centroids = np.zeros((0, self.dim), np.float32)
+        np.savez(
+            path, codes=self._codes[:n], scale=self._scale[:n], ids=np.array(self._ids, dtype=str),
+            assign=self._assign[:n], centroids=centroids,
+            meta=np.array([self.train_at, self.probes, self.seed, self._trained_size]),
+        )  # fmt: skip
+
+    @classmethod
+    def load(cls, path: str | Path) -> VectorIndex:
+        """Read an index written by `save`."""
+        with np.load(path) as data:
+            codes = data["codes"]
+            train_at, probes, seed, trained = (int(v) for v in data["meta"])
+            index = cls(codes.shape[1], quantization=str(codes.dtype), train_at=train_at,  # type: ignore[arg-type]
+                        probes=probes, seed=seed)  # fmt: skip
+            index._reserve(len(codes))
+            n = len(codes)
+            index._codes[:n], index._scale[:n] = codes, data["scale"]
+            index._assign[:n] = data["assign"]
+            index._ids = [str(i) for i in data["ids"]]
+            if len(data["centroids"]):
+                index._centroids, index._trained_size = data["centroids"], trained
+        return index
+
+    def _reserve(self, size: int) -> None:
+        capacity = len(self._codes)
+        if size <= capacity:
+            return
+        capacity = max(size, 2 * capacity)
+        for name in ("_codes", "_scale", "_assign"):
+            old: npt.NDArray[Any] = getattr(self, name)
+            new = np.zeros((capacity, *old.shape[1:]), dtype=old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+
+    def _encode(self, rows: _F32) -> tuple[npt.NDArray[Any], _F32]:
+        if self.quantization != "int8":
+            return rows, np.ones(len(rows), dtype=np.float32)
+        scale = np.maximum(np.abs(rows).max(axis=1), np.float32(1e-12)) / np.float32(127.0)
+        return np.rint(rows / scale[:, None]).astype(np.int8), scale.astype(np.float32)
+
+    def _decode(self, rows: slice | npt.NDArray[np.int64]) -> _F32:
+        block = self._codes[rows].astype(np.float32)
+        if self.quantization == "int8":
+            block *= self._scale[rows][:, None]
+        return block
+
+    def _scores(self, q: _F32, rows: slice | npt.NDArray[np.int64]) -> _F32:
+        if isinstance(rows, slice):
+            rows = slice(rows.start, min(rows.stop, len(self)))
+        scores: _F32 = self._codes[rows].astype(np.float32) @ q
+        if self.quantization == "int8":
+            scores *= self._scale[rows]
+        return scores
+
+    def _use_ivf(self) -> bool:
+        n = len(self)
+        if self.train_at <= 0 or n < self.train_at:
+            return False
+        if self._centroids is None or n > 4 * self._trained_size:
+            self.train()
+        return True
+
+    def train(self) -> None:
+        """Train the IVF lists now on every row (else the first search that needs them does).
+
+        Example:
+            >>> index = VectorIndex(2, train_at=1)
+            >>> _ = index.add(["a", "b"], [[1.0, 0.0], [0.0, 1.0]])
+            >>> index.train()
+            >>> index.search([1.0, 0.0], k=1)[0][0]
+            'a'
+        """
+        n = len(self)
+        n_lists = max(8, int(np.sqrt(n)))
+        rng = np.random.default_rng(self.seed)
+        sample = self._decode(np.sort(rng.choice(n, size=min(n, 40 * n_lists), replace=False)))
+        self._centroids = _kmeans(sample, n_lists, rng)
+        self._assign[:n] = np.concatenate(
+            [self._nearest_list(b, min(b + _CHUNK, n)) for b in range(0, n, _CHUNK)]
+        )
+        self._trained_size, self._lists = n, None
+
+    def _nearest_list(self, start: int, end: int) -> npt.NDArray[np.int32]:
+        assert self._centroids is not None
+        nearest = np.argmax(self._decode(slice(start, end)) @ self._centroids.T, axis=1)
+        lists: npt.NDArray[np.int32] = nearest.astype(np.int32)
+        return lists
+
+    def _candidates(self, q: _F32) -> npt.NDArray[np.int64]:
+        assert self._centroids is not None
+        if self._lists is None:
+            order = np.argsort(self._assign[: len(self)], kind="stable")
+            bounds = np.searchsorted(self._assign[order], np.arange(len(self._centroids) + 1))
+            self._lists = (order.astype(np.int64), bounds.astype(np.int64))
+        order, bounds = self._lists
+        probed = _top(self._centroids @ q, self.probes)
+        return np.concatenate([order[bounds[p] : bounds[p + 1]] for p in probed])
+
+
+def _top(scores: _F32, k: int) -> npt.NDArray[np.int64]:
+    """Indices of the `k` largest `scores`, largest first (ties: lower index first)."""
+    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    return part[np.lexsort((part, -scores[part]))].astype(np.int64)
+
+
+def _kmeans(sample: _F32, n_lists: int, rng: np.random.Generator, rounds: int = 8) -> _F32:
+    """Spherical k-means centroids (unit rows) of `sample`."""
+    n_lists = min(n_lists, len(sample))
+    centroids = sample[rng.choice(len(sample), size=n_lists, replace=False)].copy()
+    for _ in range(rounds):
+        nearest = np.argmax(sample @ centroids.T, axis=1)
+        sums = np.zeros_like(centroids)
+        np.add.at(sums, nearest, sample)
+        empty = ~sums.any(axis=1)
+        sums[empty] = centroids[empty]
+        centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    return centroids.astype(np.float32)

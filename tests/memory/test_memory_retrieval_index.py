@@ -1,0 +1,127 @@
+"""`VectorIndex` (quantized embedding matrix) and SQLite's bulk-load mode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from agora.errors import UserError
+from agora.memory import Entity, Fact, SQLiteStore, VectorIndex
+from agora.memory._sqlite_schema import begin_bulk
+
+
+def unit_rows(n: int, dim: int, seed: int = 0) -> npt.NDArray[np.float32]:
+    rows = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+    normed: npt.NDArray[np.float32] = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    return normed
+
+
+def clustered(n: int, dim: int, seed: int = 0) -> npt.NDArray[np.float32]:
+    rng = np.random.default_rng(seed)
+    centers = rng.standard_normal((50, dim)).astype(np.float32)
+    rows = centers[rng.integers(0, 50, n)] + 0.4 * rng.standard_normal((n, dim))
+    normed: npt.NDArray[np.float32] = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    return normed.astype(np.float32)
+
+
+def ids(n: int) -> list[str]:
+    return [f"f{i}" for i in range(n)]
+
+
+def test_exact_search_returns_the_best_k_by_dot_product() -> None:
+    rows = unit_rows(500, 32)
+    index = VectorIndex(32, quantization="float32", train_at=0)
+    assert index.add(ids(500), rows) == 500 and len(index) == 500
+    query = rows[7]
+    found = index.search(query, k=5)
+    expected = np.argsort(-(rows @ query))[:5]
+    assert [i for i, _ in found] == [f"f{i}" for i in expected]
+    assert found[0][0] == "f7" and found[0][1] == pytest.approx(1.0, abs=1e-5)
+    assert index.search(query, k=0) == [] and VectorIndex(4).search([1, 0, 0, 0]) == []
+
+
+@pytest.mark.parametrize("quantization", ["int8", "float16"])
+def test_quantized_search_matches_float32(quantization: str) -> None:
+    rows, queries = unit_rows(2000, 64, seed=1), unit_rows(20, 64, seed=2)
+    exact = VectorIndex(64, quantization="float32", train_at=0)
+    small = VectorIndex(64, quantization=quantization, train_at=0)  # type: ignore[arg-type]
+    exact.add(ids(2000), rows)
+    small.add(ids(2000), rows)
+    overlap, worst = [], 0.0
+    for q in queries:
+        want, got = exact.search(q, k=10), small.search(q, k=10)
+        overlap.append(len({i for i, _ in want} & {i for i, _ in got}) / 10)
+        scores = dict(want)
+        worst = max([worst, *(abs(s - scores[i]) for i, s in got if i in scores)])
+    assert np.mean(overlap) >= 0.9
+    assert worst < 0.02
+    assert small.nbytes < exact.nbytes
+
+
+def test_ivf_search_has_high_recall_and_takes_incremental_adds() -> None:
+    rows = clustered(4000, 32)
+    index = VectorIndex(32, train_at=1000, probes=8)
+    index.add(ids(4000), rows)
+    recall = []
+    for q in clustered(20, 32, seed=5):
+        approx = {i for i, _ in index.search(q, k=10)}
+        exact = {i for i, _ in index.search(q, k=10, exact=True)}
+        recall.append(len(approx & exact) / 10)
+    assert np.mean(recall) >= 0.9
+    new = rows[3] * -1.0
+    index.add(["late"], new[None, :])
+    assert index.search(new, k=1)[0][0] == "late"
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    rows = clustered(1500, 16)
+    index = VectorIndex(16, train_at=1000)
+    index.add(ids(1500), rows)
+    before = index.search(rows[42], k=5)
+    index.save(tmp_path / "index.npz")
+    loaded = VectorIndex.load(tmp_path / "index.npz")
+    assert len(loaded) == 1500 and loaded.quantization == "int8"
+    assert loaded.search(rows[42], k=5) == before
+
+
+def test_add_checks_shapes() -> None:
+    with pytest.raises(UserError, match="ids"):
+        VectorIndex(4).add(["a", "b"], unit_rows(1, 4))
+    with pytest.raises(UserError, match="dim"):
+        VectorIndex(0)
+
+
+def facts_between(a: Entity, b: Entity, n: int, start: int = 0) -> list[Fact]:
+    return [Fact.triple(a, f"rel{i}", b, agent="x", id=f"f{i}") for i in range(start, start + n)]
+
+
+def test_bulk_load_indexes_everything_at_the_end(tmp_path: Path) -> None:
+    a, b = Entity.named("A"), Entity.named("B")
+    with SQLiteStore(tmp_path / "m.db") as store:
+        store.upsert_entities([a, b])
+        with store.bulk_load():
+            store.add_facts(facts_between(a, b, 50))
+            assert store.search("rel3") == []  # deferred
+        assert [i for i, _ in store.search("rel3")] == ["f3"]
+        assert len(store.facts(about=b.id)) == 50
+        with store.bulk_load():  # into a non-empty store: indexes stay, text indexed after
+            store.add_facts(facts_between(a, b, 5, start=50))
+        assert [i for i, _ in store.search("rel52")] == ["f52"]
+        assert store.neighbours(a.id) == [b.id]
+
+
+def test_a_bulk_load_cut_short_is_finished_on_reopen(tmp_path: Path) -> None:
+    a, b = Entity.named("A"), Entity.named("B")
+    store = SQLiteStore(tmp_path / "m.db")
+    store.upsert_entities([a, b])
+    with store._write() as conn:
+        begin_bulk(conn)
+    store._bulk = True
+    store.add_facts(facts_between(a, b, 10))
+    store.close()  # as if the process died inside bulk_load()
+    with SQLiteStore(tmp_path / "m.db") as reopened:
+        assert [i for i, _ in reopened.search("rel7")] == ["f7"]
+        assert len(reopened.facts(about=a.id)) == 10
