@@ -165,3 +165,29 @@ def test_bad_input_raises_user_error_and_changes_nothing() -> None:
     with pytest.raises(UserError):
         router.register("y", None)  # type: ignore[arg-type]
     assert len(router) == 4
+
+
+def test_large_routers_narrow_by_projection_without_changing_the_choice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import agora.agents.router as router_module
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(400)]
+    texts = [" ".join(rng.choice(words, size=6)) for _ in range(600)]
+    queries = [" ".join(rng.choice(words, size=4)) for _ in range(40)]
+
+    def build() -> Router:
+        router = Router(HashEmbedder(dim=384))
+        for i, text in enumerate(texts):
+            router.register(f"a{i}", text)
+        return router
+
+    exact = [build().route(q).primary for q in queries]
+    monkeypatch.setattr(router_module, "COARSE_FROM", 100)
+    narrowed = build()
+    assert [narrowed.route(q).primary for q in queries] == exact
+    assert narrowed._basis is not None
+    narrowed.unregister("a0")  # rows move; the projection follows
+    narrowed.register("late", texts[0])
+    assert narrowed.route(texts[0]).primary == "late"
