@@ -31,6 +31,7 @@ from agora.runtime.network import Network
 from agora.runtime.result import Result
 
 if TYPE_CHECKING:
+    from agora.memory.fusion import Fuser, FusionResult
     from agora.memory.retrieval import Retriever
     from agora.runtime._engine import RunEngine
 
@@ -242,6 +243,34 @@ class Team:
         if not isinstance(success, int | float) or not 0 <= success <= 1:
             raise UserError(f"success must be a bool or a number in [0, 1], got {success!r}")
         learn(result, float(success), self.router, self.network)
+
+    async def learn_facts(self, result: Result, fuser: Fuser) -> list[FusionResult]:
+        """Turn the answers of a run into knowledge: extract claims, fuse them into memory.
+
+        Each agent's answers are read by its own model (constrained output: typed
+        `KnowledgeClaim`s), and each claim is fused with `fuser` under that agent's name and
+        this team, with the answer's envelope as its source episode. Facts the fuser
+        stores are added to the team's retriever index, so the next decisions can use them.
+
+        Raises:
+            UserError: `result` is not a Result.
+            ModelOutputError: an agent's model gave no valid claims after the repair retry.
+        """
+        from agora.memory.extract import extract_claims
+        from agora.protocols.payloads import Answer
+
+        if not isinstance(result, Result):
+            raise UserError(f"learn_facts takes the Result of a run, got {type(result).__name__}")
+        done: list[FusionResult] = []
+        for env in result.trace:
+            if not isinstance(env.payload, Answer) or not env.payload.text.strip():
+                continue
+            agent = self.member(env.sender)
+            for claim in await extract_claims(agent.model, env.payload.text):
+                done.append(fuser.fuse(claim, agent=agent.name, team=self.name, episode=env.id))
+        if self.memory is not None and done:
+            self.memory.index_facts([outcome.fact for outcome in done])
+        return done
 
     # -- running ------------------------------------------------------------------------
 

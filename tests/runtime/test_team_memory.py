@@ -70,3 +70,41 @@ def test_no_facts_leaves_the_prompt_alone() -> None:
 def test_bad_memory_settings(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ConfigError):
         Team([Agent("a", FunctionModel(lambda m, s: "x"))], **kwargs)
+
+
+def test_learn_facts_extracts_fuses_and_the_next_run_reads_them() -> None:
+    from agora.memory.fusion import Fuser
+
+    prompts: list[str] = []
+
+    def reply(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+        prompts.append(messages[-1].content)
+        if schema is not None and "claims" in json.dumps(schema):
+            return json.dumps(
+                {
+                    "claims": [
+                        {
+                            "subject": "Paris",
+                            "relation": "capital_of",
+                            "object": "France",
+                            "confidence": 0.9,
+                        }
+                    ]
+                }
+            )
+        return json.dumps({"action": "answer", "answer": "Paris is the capital of France."})
+
+    store = NetworkXStore()
+    retriever = Retriever(store, embedder=HashEmbedder(dim=64))
+    team = Team([Agent("geo", FunctionModel(reply))], memory=retriever, name="t")
+    result = team.run_sync("What is the capital of France?")
+    import asyncio
+
+    outcomes = asyncio.run(team.learn_facts(result, Fuser(store)))
+    assert [o.action for o in outcomes] == ["added"]
+    assert outcomes[0].fact.agents == ("geo",)
+    assert outcomes[0].fact.episodes == (result.trace[-1].id,)
+    team.run_sync("Tell me about France.")
+    assert "capital_of" in prompts[-1]
+    with pytest.raises(Exception):  # noqa: B017 - UserError
+        asyncio.run(team.learn_facts("result", Fuser(store)))  # type: ignore[arg-type]
