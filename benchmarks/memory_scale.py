@@ -145,21 +145,29 @@ def insert(store: Store, n_facts: int, seed: int, retriever: Retriever | None) -
     return {
         "insert_per_s": n_facts / insert_s, "insert_per_cpu_s": n_facts / insert_cpu_s,
         "index_per_s": n_facts / embed_s if embed_s else 0.0,
+        "insert_s": insert_s, "insert_cpu_s": insert_cpu_s,
     }  # fmt: skip
 
 
 def run_bulk(n_facts: int, seed: int, where: str | None) -> dict[str, object]:
-    """SQLite insert rate inside `bulk_load()` (final indexing included); nothing else."""
+    """SQLite insert rate inside `bulk_load()`, its final indexing included; nothing else.
+
+    As for the other paths, generating the facts is not counted.
+    """
     tmp = tempfile.mkdtemp(prefix="agora-memory-", dir=where)
     store = SQLiteStore(Path(tmp) / "memory.db")
     store.upsert_entities(entities(max(n_facts // 10, 2 * CLUSTER)))
+    bulk = store.bulk_load()
     start, cpu = time.perf_counter(), time.process_time()
-    with store.bulk_load():
-        rates = insert(store, n_facts, seed, None)
-    wall, cpu_s = time.perf_counter() - start, time.process_time() - cpu
+    bulk.__enter__()
+    enter_s, enter_cpu = time.perf_counter() - start, time.process_time() - cpu
+    rates = insert(store, n_facts, seed, None)
+    start, cpu = time.perf_counter(), time.process_time()
+    bulk.__exit__(None, None, None)
+    wall = enter_s + rates["insert_s"] + time.perf_counter() - start
+    cpu_s = enter_cpu + rates["insert_cpu_s"] + time.process_time() - cpu
     store.close()
     shutil.rmtree(tmp, ignore_errors=True)
-    del rates  # per-batch rates leave out the final indexing: report the whole block
     return {"insert_per_s": n_facts / wall, "insert_per_cpu_s": n_facts / cpu_s,
             "load": os.getloadavg()[0]}  # fmt: skip
 

@@ -167,7 +167,9 @@ class Retriever:
         if index is not None and embedder is not None and index.dim != embedder.dim:
             raise UserError(f"index dim {index.dim} differs from embedder dim {embedder.dim}")
         self.store, self.embedder = store, embedder
-        self.index = index or (VectorIndex(embedder.dim) if embedder is not None else None)
+        if index is None and embedder is not None:
+            index = VectorIndex(embedder.dim)
+        self.index = index
         self.trust = dict(trust or {})
         self.half_life_s, self.expansion, self.hops = half_life_s, expansion, hops
         self.candidates, self.rrf_k, self.seeds = candidates, rrf_k, seeds

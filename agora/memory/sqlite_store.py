@@ -41,6 +41,7 @@ from agora.memory._sqlite_schema import (
     index_new_facts,
     last_fact_rowid,
 )
+from agora.memory._sqlite_search import ranked_facts
 from agora.memory.graph import working_set
 from agora.memory.records import Entity, Fact, FactStatus, normalize_name
 from agora.memory.scope import Scope
@@ -115,9 +116,9 @@ class SQLiteStore(SQLiteLevels):
 
         Inside the block, `add_facts` calls still commit one transaction each, but with
         ``PRAGMA synchronous = OFF`` (an OS crash or power loss may lose or corrupt recent
-        commits; a process crash loses nothing committed), full-text indexing is deferred to
-        the end of the block, and into an empty store the fact indexes are dropped and built
-        once, sorted, at the end. Searches inside the block miss the new facts. Use it with
+        commits; a process crash loses nothing committed) and full-text indexing is deferred
+        to one pass at the end of the block. Searches inside the block miss the new facts;
+        every other read sees them. Use it with
         exclusive access to the store; if the process dies inside the block, the next open
         finishes the indexing. Outside it, the default crash-safe path applies.
 
@@ -296,12 +297,7 @@ class SQLiteStore(SQLiteLevels):
         if match is None:
             return []
         where, params = fact_filter("f", scope=scope, valid_at=valid_at, statuses=statuses)
-        sql = (
-            "SELECT f.id, -bm25(facts_fts) AS score FROM facts_fts JOIN facts f "
-            f"ON f.rowid = facts_fts.rowid WHERE facts_fts MATCH ?{where} "
-            "ORDER BY score DESC, f.rowid LIMIT ?"
-        )
-        return [(i, float(s)) for i, s in self._conn.execute(sql, [match, *params, limit])]
+        return ranked_facts(self._conn, match, where, params, limit)
 
     def edges(self, *, scope: Scope | None = None) -> EdgeList:
         """Current (active and disputed) entity-to-entity facts as arrays."""

@@ -74,7 +74,8 @@ class VectorIndex:
         self._centroids: _F32 | None = None
         self._assign = np.zeros(1024, dtype=np.int32)
         self._trained_size = 0
-        self._lists: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+        self._bounds: npt.NDArray[np.int64] | None = None  # list p: rows bounds[p]:bounds[p+1]
+        self._sorted = 0  # rows [0, _sorted) are stored grouped by list; later ones are a tail
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -105,7 +106,6 @@ class VectorIndex:
         self._ids.extend(ids)
         if self._centroids is not None:
             self._assign[start:end] = self._nearest_list(start, end)
-            self._lists = None
         return len(rows)
 
     def search(
@@ -124,16 +124,13 @@ class VectorIndex:
         if not self._ids or k <= 0:
             return []
         if exact or not self._use_ivf():
-            rows = None
-            scores = np.concatenate(
-                [self._scores(q, slice(b, b + _CHUNK)) for b in range(0, len(self), _CHUNK)]
-            )
+            spans = [(b, min(b + _CHUNK, len(self))) for b in range(0, len(self), _CHUNK)]
         else:
-            rows = self._candidates(q)
-            scores = self._scores(q, rows)
+            spans = self._probe(q)
+        scores = np.concatenate([self._scores(q, slice(a, b)) for a, b in spans])
         top = _top(scores, k)
-        found = top if rows is None else rows[top]
-        pairs = zip(found, top, strict=True)
+        rows = np.concatenate([np.arange(a, b) for a, b in spans])[top]
+        pairs = zip(rows, top, strict=True)
         return [(self._ids[int(r)], round(float(scores[t]), 6)) for r, t in pairs]
 
     def save(self, path: str | Path) -> None:
@@ -232,7 +229,8 @@ class VectorIndex:
         self._assign[:n] = np.concatenate(
             [self._nearest_list(b, min(b + _CHUNK, n)) for b in range(0, n, _CHUNK)]
         )
-        self._trained_size, self._lists = n, None
+        self._trained_size = n
+        self._group()
 
     def _nearest_list(self, start: int, end: int) -> npt.NDArray[np.int32]:
         assert self._centroids is not None
@@ -240,15 +238,29 @@ class VectorIndex:
         lists: npt.NDArray[np.int32] = nearest.astype(np.int32)
         return lists
 
-    def _candidates(self, q: _F32) -> npt.NDArray[np.int64]:
+    def _group(self) -> None:
+        """Store rows grouped by list, so that each probed list is one contiguous slice."""
+        n = len(self)
+        order = np.argsort(self._assign[:n], kind="stable")
+        self._codes[:n], self._scale[:n] = self._codes[order], self._scale[order]
+        self._assign[:n] = self._assign[order]
+        self._ids = [self._ids[i] for i in order.tolist()]
         assert self._centroids is not None
-        if self._lists is None:
-            order = np.argsort(self._assign[: len(self)], kind="stable")
-            bounds = np.searchsorted(self._assign[order], np.arange(len(self._centroids) + 1))
-            self._lists = (order.astype(np.int64), bounds.astype(np.int64))
-        order, bounds = self._lists
-        probed = _top(self._centroids @ q, self.probes)
-        return np.concatenate([order[bounds[p] : bounds[p + 1]] for p in probed])
+        lists = np.arange(len(self._centroids) + 1)
+        self._bounds = np.searchsorted(self._assign[:n], lists).astype(np.int64)
+        self._sorted = n
+
+    def _probe(self, q: _F32) -> list[tuple[int, int]]:
+        """Row spans to scan: the `probes` lists nearest to `q`, and the unsorted tail."""
+        assert self._centroids is not None
+        if self._bounds is None or len(self) - self._sorted > max(10_000, self._sorted // 20):
+            self._group()
+        assert self._bounds is not None
+        bounds = self._bounds
+        spans = [
+            (int(bounds[p]), int(bounds[p + 1])) for p in _top(self._centroids @ q, self.probes)
+        ]
+        return [*spans, (self._sorted, len(self))]
 
 
 def _top(scores: _F32, k: int) -> npt.NDArray[np.int64]:

@@ -159,6 +159,12 @@ def test_vector_channel_finds_facts_bm25_misses(store: Store) -> None:
     assert found.candidates["bm25"] == 0 and found.facts[0].sources == ("vector",)
 
 
+def test_a_given_empty_index_is_used(store: Store) -> None:
+    index = VectorIndex(64, quantization="float16")
+    r = retriever(store, [fact("Paris", "capital_of", "France")], index=index)
+    assert r.index is index and len(index) == 1
+
+
 def test_bad_options_are_user_errors(store: Store) -> None:
     with pytest.raises(UserError, match="hops"):
         Retriever(store, hops=3)

@@ -107,7 +107,7 @@ def test_bulk_load_indexes_everything_at_the_end(tmp_path: Path) -> None:
             assert store.search("rel3") == []  # deferred
         assert [i for i, _ in store.search("rel3")] == ["f3"]
         assert len(store.facts(about=b.id)) == 50
-        with store.bulk_load():  # into a non-empty store: indexes stay, text indexed after
+        with store.bulk_load():  # into a non-empty store too
             store.add_facts(facts_between(a, b, 5, start=50))
         assert [i for i, _ in store.search("rel52")] == ["f52"]
         assert store.neighbours(a.id) == [b.id]
