@@ -223,6 +223,19 @@ class RunEngine:
         if self.listening:
             self.emit(events.Delivered(step.envelope))
 
+    def release_load(self) -> None:
+        """Tell the router that deliveries this run never handled are no longer held.
+
+        Called when a run ends early (an error, a budget, a cancel), so that the load the
+        router counts for their recipients does not stay raised.
+        """
+        router = self.team.router
+        if router is None:
+            return
+        for key, item in self.items.items():
+            if isinstance(item, Delivery) and key not in self.done:
+                router.end(item.recipient)
+
     def _task_of(self, source: Delivery | Join | None) -> str:
         if isinstance(source, Join):
             return self.splits[source.split_id].delivery.text

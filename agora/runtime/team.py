@@ -386,6 +386,8 @@ class Team:
                 exc.partial = engine.snapshot(_since(started))
             raise
         finally:
+            if engine.final is None:
+                engine.release_load()
             self._running -= 1
             if not self._running:
                 self._retired.clear()

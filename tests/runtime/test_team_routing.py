@@ -300,3 +300,12 @@ def test_cost_budget_counts_priced_models_across_the_team() -> None:
         Budget(cost_usd=0)
     with pytest.raises(ConfigError):
         Price(prompt_per_mtok=-1, completion_per_mtok=0)
+
+
+def test_a_failed_run_releases_the_load_it_put_on_the_router() -> None:
+    team = routed_team(mode="topk", k=3)
+    team.budget = Budget(hops=4)
+    with pytest.raises(BudgetExceeded):
+        team.run_sync("capitals")
+    assert team.router is not None
+    assert all(load == 0 for load in team.router._load.values())
