@@ -418,7 +418,7 @@ class Router:
         if memory is not None:
             sim = max(sim, memory.score(query))
         alpha, beta = self._beta.get((name, topic), (1.0, 1.0))
-        reliability = float(self._rng.beta(alpha, beta)) if self.explore else alpha / (alpha + beta)
+        reliability = float(self._rng.beta(alpha, beta)) if sample else alpha / (alpha + beta)
         load = self._load.get(name, 0)
         return sim + self.reliability_weight * (reliability - 0.5) - self.load_weight * load
 
@@ -474,6 +474,8 @@ class Router:
         score = float(success)
         query = None if task is None else self.embed(task)
         topic = route.topic
+        if topic >= len(self._topic_counts):  # made by another router (e.g. from a journal)
+            topic = -1
         if topic < 0 and query is not None:
             topic = self._topic(query, create=True)
         counts = self._beta.setdefault((agent, topic), [1.0, 1.0])

@@ -223,6 +223,15 @@ class RunEngine:
         if self.listening:
             self.emit(events.Delivered(step.envelope))
 
+    def hold_load(self) -> None:
+        """Count, in the router's load, the deliveries a resumed run has still to handle."""
+        router = self.team.router
+        if router is None:
+            return
+        for key, item in self.items.items():
+            if isinstance(item, Delivery) and key not in self.done:
+                router.begin(item.recipient)
+
     def release_load(self) -> None:
         """Tell the router that deliveries this run never handled are no longer held.
 

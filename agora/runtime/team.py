@@ -257,13 +257,22 @@ class Team:
             ModelOutputError: an agent's model gave no valid claims after the repair retry.
         """
         from agora.memory.extract import extract_claims
-        from agora.protocols.payloads import Answer
+        from agora.protocols.payloads import Answer, Split
 
         if not isinstance(result, Result):
             raise UserError(f"learn_facts takes the Result of a run, got {type(result).__name__}")
+        relayed = {  # a vote or weighted consult only passes an expert's answer on
+            (env.sender, env.parent_id)
+            for env in result.trace
+            if isinstance(env.payload, Split)
+            and env.payload.mode == "experts"
+            and env.payload.aggregate != "synthesize"
+        }
         done: list[FusionResult] = []
         for env in result.trace:
             if not isinstance(env.payload, Answer) or not env.payload.text.strip():
+                continue
+            if (env.sender, env.parent_id) in relayed:
                 continue
             agent = self.member(env.sender)
             for claim in await extract_claims(agent.model, env.payload.text):
@@ -336,10 +345,16 @@ class Team:
                 raise UserError(f"no run {run_id!r} in {self.checkpoint}")
             engine = self._engine(run_id, info.conversation_id, on_event, journal)
             steps = journal.steps(run_id)
+            if not steps:
+                raise UserError(
+                    f"run {run_id!r} died before its first step was recorded; start it again "
+                    "with team.run(task, run_id=...) under a new id"
+                )
             for step in steps:
                 engine.apply(step, live=False)
             if engine.final is not None:
                 return engine.snapshot(0.0)
+            engine.hold_load()
             first = engine.done[steps[0].key][0]
             return await self._drive(engine, {"frontier": [first]}, resuming=True)
         finally:

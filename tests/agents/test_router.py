@@ -191,3 +191,16 @@ def test_large_routers_narrow_by_projection_without_changing_the_choice(
     narrowed.unregister("a0")  # rows move; the projection follows
     narrowed.register("late", texts[0])
     assert narrowed.route(texts[0]).primary == "late"
+
+
+def test_per_call_explore_and_foreign_routes() -> None:
+    router = Router(HashEmbedder(), explore=True, seed=1, temperature=1.0)
+    router.register("a", "cooking recipes")
+    router.register("b", "baking bread recipes")
+    for _ in range(3):
+        router.record(router.route("bread"), "a", 1.0, task="bread")
+    assert len({router.route("bread", explore=False).ranked for _ in range(10)}) == 1
+    other = make_router()
+    foreign = Route(experts=("geo",), ranked=(("geo", 1.0),), topic=7, mode="top1")
+    other.record(foreign, "geo", 1.0, task="capitals")  # a topic this router never opened
+    assert other.reliability("geo", other.topic_of("capitals")) > 0.5

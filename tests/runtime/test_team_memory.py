@@ -108,3 +108,37 @@ def test_learn_facts_extracts_fuses_and_the_next_run_reads_them() -> None:
     assert "capital_of" in prompts[-1]
     with pytest.raises(Exception):  # noqa: B017 - UserError
         asyncio.run(team.learn_facts("result", Fuser(store)))  # type: ignore[arg-type]
+
+
+def test_learn_facts_skips_answers_a_consult_only_relayed() -> None:
+    import asyncio
+
+    from agora import Router
+    from agora.memory.fusion import Fuser
+
+    def model(answer: str) -> FunctionModel:
+        def reply(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+            if schema is not None and "claims" in json.dumps(schema):
+                return json.dumps(
+                    {
+                        "claims": [
+                            {
+                                "subject": "Lima",
+                                "relation": "capital_of",
+                                "object": "Peru",
+                                "confidence": 0.9,
+                            }
+                        ]
+                    }
+                )
+            return json.dumps({"action": "answer", "answer": answer})
+
+        return FunctionModel(reply)
+
+    entry = Agent("entry", model("unused"), "", policy="router")
+    geo = Agent("geo", model("Lima is the capital of Peru."), "geography capitals")
+    chem = Agent("chem", model("acid"), "chemistry acids")
+    team = Team([entry, geo, chem], router=Router(HashEmbedder(), mode="topk", k=2))
+    result = team.run_sync("What is the capital of Peru?")
+    outcomes = asyncio.run(team.learn_facts(result, Fuser(NetworkXStore())))
+    assert outcomes and all("entry" not in o.fact.agents for o in outcomes)
