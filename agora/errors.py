@@ -121,11 +121,13 @@ class ModelOutputError(ModelError):
 
     Attributes:
         raw: the last text the model produced.
+        usage: what the failed attempts cost (an `agora.Usage`; team budgets count it).
     """
 
-    def __init__(self, message: str, *, raw: str = "") -> None:
+    def __init__(self, message: str, *, raw: str = "", usage: Any = None) -> None:
         super().__init__(message)
         self.raw = raw
+        self.usage = usage
 
 
 class ToolError(AgoraError):

@@ -179,7 +179,11 @@ class Agent:
                 tool_results=outcome.tool_calls,
                 allow_split=allow_split,
             )
-            response = await self.model.request(messages, output_type, settings=self.settings)
+            try:
+                response = await self.model.request(messages, output_type, settings=self.settings)
+            except ModelOutputError as exc:  # what the decision cost so far still counts
+                exc.usage = outcome.usage + (exc.usage or Usage())
+                raise
             outcome.usage = outcome.usage + response.usage
             assert response.output is not None
             decision = to_decision(response.output)

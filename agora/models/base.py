@@ -263,6 +263,7 @@ class Model(abc.ABC):
                         f"{attempt + 1} attempt(s): {exc}. Use a larger model, or simplify "
                         "the output type (enums and short strings suit small models).",
                         raw=completion.text,
+                        usage=usage,
                     ) from None
                 history += [Message("assistant", completion.text), repair_message(exc)]
                 continue

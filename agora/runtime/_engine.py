@@ -30,7 +30,7 @@ from langgraph.types import Command
 from agora.agents.aggregate import Vote, aggregate
 from agora.agents.decision import AnswerDecision, ConsultDecision, ForwardDecision, SplitDecision
 from agora.agents.router import Route
-from agora.errors import DeliveryError, RunError
+from agora.errors import DeliveryError, ModelOutputError, RunError
 from agora.models.base import Usage
 from agora.protocols.conversation import USER, Conversation
 from agora.protocols.envelope import Envelope, EnvelopeBudget
@@ -300,12 +300,15 @@ class RunEngine:
         self.tracker.check_tokens()
         if self.listening:
             self.emit(events.Thinking(d.recipient, d.text))
-        decided = await agent.decide(
-            d.text,
-            context=self._context(d),
-            neighbours=neighbours,
-            route=route,
-        )
+        try:
+            decided = await agent.decide(
+                d.text, context=self._context(d), neighbours=neighbours, route=route
+            )
+        except ModelOutputError as exc:  # the failed calls were paid for: count them
+            if isinstance(exc.usage, Usage):
+                self.usage[d.recipient] = self.usage.get(d.recipient, Usage()) + exc.usage
+                self.tracker.count(exc.usage)
+            raise
         decision = decided.decision
         if self.listening:
             for call, result in decided.tool_calls:

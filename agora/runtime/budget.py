@@ -91,6 +91,11 @@ class BudgetTracker:
         if self.budget.cost_usd is not None and self.cost_usd >= self.budget.cost_usd:
             raise BudgetExceeded("cost_usd", limit=self.budget.cost_usd, used=self.cost_usd)
 
+    def count(self, usage: Usage) -> None:
+        """Count usage without checking the limits (a failed step's calls, before its error)."""
+        self.tokens += usage.total_tokens
+        self.cost_usd += usage.cost_usd
+
     def spend(self, usage: Usage) -> None:
         """Count a model call's tokens and cost; raise if either passed its limit."""
         self.cost_usd += usage.cost_usd

@@ -28,10 +28,7 @@ __all__ = ["grades", "learn"]
 
 def grades(result: Result, success: float) -> list[tuple[int, str, float]]:
     """``(route index, expert, grade)`` for every expert the router chose in `result`."""
-    answers: dict[tuple[str, str], str] = {}
-    for env in result.trace:
-        if isinstance(env.payload, Answer):
-            answers[(env.sender, env.recipients[0])] = normalize_answer(env.payload.text)
+    answers = _consult_answers(result)
     final = normalize_answer(result.answer)
     out: list[tuple[int, str, float]] = []
     for index, record in enumerate(result.routes):
@@ -45,6 +42,25 @@ def grades(result: Result, success: float) -> list[tuple[int, str, float]]:
             elif success >= 0.5:
                 out.append((index, expert, 1.0 - success))
     return out
+
+
+def _consult_answers(result: Result) -> dict[tuple[str, str], str]:
+    """``(consulted expert, holder) -> normalized answer`` for every experts split.
+
+    The answer to a consult part may come from further down the line (the expert may have
+    forwarded its part): it is credited to the expert the part was first given to.
+    """
+    by_id = {env.id: env for env in result.trace}
+    answers: dict[tuple[str, str], str] = {}
+    for env in result.trace:
+        if not isinstance(env.payload, Answer):
+            continue
+        expert, parent = env.sender, by_id.get(env.parent_id or "")
+        while parent is not None and isinstance(parent.payload, Forward):
+            expert, parent = parent.sender, by_id.get(parent.parent_id or "")
+        if parent is not None and isinstance(parent.payload, Split):
+            answers[(expert, env.recipients[0])] = normalize_answer(env.payload.text)
+    return answers
 
 
 def learn(result: Result, success: float, router: Router | None, network: Network) -> None:

@@ -88,7 +88,9 @@ class Network:
         self._neighbours.pop(source, None)
 
     def disconnect(self, source: str, target: str) -> None:
-        """Remove the edge ``source → target`` for good (it is not kept as pruned)."""
+        """Remove the edge ``source → target`` for good (a pruned one is forgotten too)."""
+        if self.pruned.pop((source, target), None) is not None:
+            return
         if not self.graph.has_edge(source, target):
             raise ConfigError(f"there is no edge {source!r} → {target!r}")
         self.graph.remove_edge(source, target)

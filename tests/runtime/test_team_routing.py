@@ -309,3 +309,49 @@ def test_a_failed_run_releases_the_load_it_put_on_the_router() -> None:
         team.run_sync("capitals")
     assert team.router is not None
     assert all(load == 0 for load in team.router._load.values())
+
+
+def test_a_consulted_expert_that_forwarded_its_part_is_credited_with_the_answer() -> None:
+    from agora.runtime.learning import grades
+
+    def forwarding(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+        if schema is not None and '"helper"' in json.dumps(schema):
+            return json.dumps({"action": "forward", "to": "helper", "reason": ""})
+        return json.dumps({"action": "answer", "answer": "same"})
+
+    entry = Agent("entry", ScriptedModel([]), "", policy="router")
+    geo = Agent("geo", FunctionModel(forwarding), EXPERTS["geo"])
+    chem = Agent("chem", answering("same"), EXPERTS["chem"])
+    helper = Agent("helper", answering("same"), "anything")
+    team = Team(
+        [entry, geo, chem, helper],
+        [("entry", "geo"), ("entry", "chem"), ("geo", "helper")],
+        router=Router(HashEmbedder(), mode="topk", k=2),
+    )
+    result = team.run_sync("capitals and acids")
+    assert result.routes[0].consult
+    graded = {expert: grade for index, expert, grade in grades(result, 1.0) if index == 0}
+    assert graded == {"geo": 1.0, "chem": 1.0}  # before: geo's part was answered by helper
+
+
+def test_disconnecting_a_pruned_edge_forgets_it() -> None:
+    from agora.runtime.network import Network
+
+    net = Network(["a", "b"], prune_below=0.9)
+    net.connect("a", "b")
+    net.reinforce([("a", "b")], 0.0)
+    assert ("a", "b") in net.pruned
+    net.disconnect("a", "b")
+    assert not net.pruned and net.weight("a", "b") == 0.0
+
+
+def test_a_failed_decision_still_counts_its_usage() -> None:
+    from agora import ModelOutputError
+
+    bad = ScriptedModel(["not json", "still not json"])
+    team = Team([Agent("a", bad)])
+    with pytest.raises(ModelOutputError) as info:
+        team.run_sync("go")
+    partial = info.value.partial
+    assert partial is not None
+    assert partial.usage["a"].requests == 2 and partial.total_usage.total_tokens > 0
