@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from agora.embeddings.cached import CachedEmbedder
 from agora.errors import ConfigError, UserError
 
 if TYPE_CHECKING:
@@ -188,6 +189,7 @@ class Router:
 
             embedder = default_embedder()
         self.embedder = embedder
+        self._texts = embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder)
         self.mode: RouteMode = mode
         self.k, self.p, self.k_max = k, float(p), k_max
         self.temperature = float(temperature)
@@ -211,7 +213,6 @@ class Router:
         self._load: dict[str, int] = {}
         self._topics: _Vec = np.zeros((8, dim), dtype=np.float32)
         self._topic_counts: list[int] = []
-        self._cache: OrderedDict[str, _Vec] = OrderedDict()
         self._row_sets: OrderedDict[tuple[str, ...], npt.NDArray[np.intp]] = OrderedDict()
         self._basis: _Vec | None = None  # (dim, _COARSE_DIM), fitted at COARSE_FROM agents
         self._projected: _Vec = np.zeros((0, _COARSE_DIM), dtype=np.float32)
@@ -284,14 +285,7 @@ class Router:
 
     def embed(self, text: str) -> _Vec:
         """The unit vector of `text` (cached: routers see the same task text many times)."""
-        cached = self._cache.get(text)
-        if cached is not None:
-            self._cache.move_to_end(text)
-            return cached
-        vector = np.asarray(self.embedder.embed([text])[0], dtype=np.float32)
-        self._cache[text] = vector
-        if len(self._cache) > 4096:
-            self._cache.popitem(last=False)
+        vector: _Vec = self._texts.embed([text])[0]
         return vector
 
     def route(

@@ -29,13 +29,11 @@ from agora.memory import _rules
 from agora.memory._bm25 import BM25Index
 from agora.memory._nx_levels import NetworkXLevels
 from agora.memory.graph import working_set
-from agora.memory.records import Entity, Fact, FactStatus, normalize_name
+from agora.memory.records import FACT_STATUSES, Entity, Fact, FactStatus, normalize_name
 from agora.memory.scope import Scope
-from agora.memory.store import EdgeList, Snapshot, default_statuses
+from agora.memory.store import EdgeList, Snapshot, default_statuses, snapshot_of
 
 __all__ = ["NetworkXStore"]
-
-_ALL: tuple[FactStatus, ...] = ("active", "disputed", "quarantined", "superseded")
 
 
 class NetworkXStore(NetworkXLevels):
@@ -137,7 +135,7 @@ class NetworkXStore(NetworkXLevels):
 
     def history(self, subject: str, relation: str | None = None) -> list[Fact]:
         """Every fact with `subject` (and `relation`), in any status, by valid_from."""
-        found = self.facts(about=subject, relation=relation, statuses=_ALL)
+        found = self.facts(about=subject, relation=relation, statuses=FACT_STATUSES)
         return [f for f in found if f.subject == subject]
 
     def supersede(self, old_id: str, new: Fact) -> Fact:
@@ -236,15 +234,7 @@ class NetworkXStore(NetworkXLevels):
 
     def export(self, *, scope: Scope | None = None) -> Snapshot:
         """Every record readable from `scope` (all when ``None``); facts in every status."""
-        facts = self.facts(scope=scope, statuses=_ALL)
-        entities = list(self._entities.values())
-        if scope is not None:
-            used = {f.subject for f in facts} | {f.object_id for f in facts}
-            entities = [e for e in entities if e.id in used]
-        return Snapshot(
-            episodes=self.episodes(scope=scope, limit=-1), entities=entities, facts=facts,
-            communities=self.communities(), goals=self.goals(scope=scope),
-        )  # fmt: skip
+        return snapshot_of(self, list(self._entities.values()), scope=scope)
 
     def graph(
         self,

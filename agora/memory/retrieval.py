@@ -50,7 +50,7 @@ from agora.memory.ranking import (
     reciprocal_rank_fusion,
     trust_of,
 )
-from agora.memory.records import Fact, FactStatus
+from agora.memory.records import FACT_STATUSES, Fact
 from agora.memory.scope import Scope
 from agora.memory.store import Store, default_statuses
 from agora.memory.vector_index import VectorIndex
@@ -59,7 +59,6 @@ __all__ = ["Expansion", "Retrieval", "RetrievedFact", "Retriever"]
 
 #: How retrieval grows the fused hits: not at all, along facts, or by personalized PageRank.
 Expansion = Literal["none", "hops", "pagerank"]
-_ALL: tuple[FactStatus, ...] = ("active", "disputed", "quarantined", "superseded")
 _HEADER = "Memory (facts, best first, with provenance):"
 
 
@@ -196,7 +195,7 @@ class Retriever:
             old.dim, quantization=old.quantization, train_at=old.train_at, probes=old.probes,
             seed=old.seed,
         )  # fmt: skip
-        return self.index_facts(self.store.facts(statuses=_ALL))
+        return self.index_facts(self.store.facts(statuses=FACT_STATUSES))
 
     def embed_query(self, query: str) -> npt.NDArray[np.float32] | None:
         """The query's embedding, or ``None`` without an embedder."""

@@ -45,7 +45,7 @@ from agora.memory._sqlite_search import ranked_facts
 from agora.memory.graph import working_set
 from agora.memory.records import Entity, Fact, FactStatus, normalize_name
 from agora.memory.scope import Scope
-from agora.memory.store import EdgeList, Snapshot
+from agora.memory.store import EdgeList, Snapshot, snapshot_of
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -320,17 +320,8 @@ class SQLiteStore(SQLiteLevels):
 
     def export(self, *, scope: Scope | None = None) -> Snapshot:
         """Every record readable from `scope` (all when ``None``); facts in every status."""
-        statuses: tuple[FactStatus, ...] = ("active", "disputed", "quarantined", "superseded")
-        facts = self.facts(scope=scope, statuses=statuses)
         rows = self._conn.execute(f"SELECT {_ENTITY_COLUMNS} FROM entities ORDER BY rowid")
-        entities = [entity_of(r) for r in rows]
-        if scope is not None:
-            used = {f.subject for f in facts} | {f.object_id for f in facts}
-            entities = [e for e in entities if e.id in used]
-        return Snapshot(
-            episodes=self.episodes(scope=scope, limit=-1), entities=entities, facts=facts,
-            communities=self.communities(), goals=self.goals(scope=scope),
-        )  # fmt: skip
+        return snapshot_of(self, [entity_of(r) for r in rows], scope=scope)
 
     def graph(
         self,

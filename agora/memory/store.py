@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agora.memory.records import (
+    FACT_STATUSES,
     Community,
     Entity,
     Episode,
@@ -41,7 +42,7 @@ from agora.memory.scope import Scope
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["EdgeList", "Snapshot", "Store", "StoreStats", "default_statuses"]
+__all__ = ["EdgeList", "Snapshot", "Store", "StoreStats", "default_statuses", "snapshot_of"]
 
 
 def default_statuses(valid_at: float | None) -> tuple[FactStatus, ...]:
@@ -292,3 +293,21 @@ class Store(Protocol):
     ) -> nx.MultiDiGraph:
         """The working set as a networkx graph: entities within `hops` of `around` (all if None)."""
         ...
+
+
+def snapshot_of(store: Store, entities: list[Entity], *, scope: Scope | None) -> Snapshot:
+    """A store's `Snapshot` for `Store.export`, given every entity it holds.
+
+    Facts come in every status; with a `scope`, only the entities its facts use are kept.
+    """
+    facts = store.facts(scope=scope, statuses=FACT_STATUSES)
+    if scope is not None:
+        used = {f.subject for f in facts} | {f.object_id for f in facts}
+        entities = [e for e in entities if e.id in used]
+    return Snapshot(
+        episodes=store.episodes(scope=scope, limit=-1),
+        entities=entities,
+        facts=facts,
+        communities=store.communities(),
+        goals=store.goals(scope=scope),
+    )

@@ -226,11 +226,9 @@ class RunEngine:
     def hold_load(self) -> None:
         """Count, in the router's load, the deliveries a resumed run has still to handle."""
         router = self.team.router
-        if router is None:
-            return
-        for key, item in self.items.items():
-            if isinstance(item, Delivery) and key not in self.done:
-                router.begin(item.recipient)
+        if router is not None:
+            for recipient in self._pending():
+                router.begin(recipient)
 
     def release_load(self) -> None:
         """Tell the router that deliveries this run never handled are no longer held.
@@ -239,11 +237,17 @@ class RunEngine:
         router counts for their recipients does not stay raised.
         """
         router = self.team.router
-        if router is None:
-            return
-        for key, item in self.items.items():
-            if isinstance(item, Delivery) and key not in self.done:
-                router.end(item.recipient)
+        if router is not None:
+            for recipient in self._pending():
+                router.end(recipient)
+
+    def _pending(self) -> list[str]:
+        """Recipients of the deliveries created but not yet handled."""
+        return [
+            item.recipient
+            for key, item in self.items.items()
+            if isinstance(item, Delivery) and key not in self.done
+        ]
 
     def _task_of(self, source: Delivery | Join | None) -> str:
         if isinstance(source, Join):

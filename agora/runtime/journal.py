@@ -164,8 +164,8 @@ class Journal:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.execute(
-                "INSERT INTO agora_steps VALUES (?, (SELECT COUNT(*) FROM agora_steps "
-                "WHERE run_id = ?), ?, ?, ?, ?, ?)",
+                "INSERT INTO agora_steps VALUES (?, (SELECT COALESCE(MAX(seq) + 1, 0) "
+                "FROM agora_steps WHERE run_id = ?), ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     run_id,
