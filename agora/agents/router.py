@@ -349,7 +349,10 @@ class Router:
             if gone:
                 rows = rows[~np.isin(rows, np.fromiter(gone, np.intp, len(gone)))]
         if len(rows) == 0:
-            raise UserError("no candidate agent is left to route to")
+            raise UserError(
+                "no candidate agent is left to route to: register agents with "
+                "router.register(name, expertise), or pass candidates that were not excluded"
+            )
         return rows
 
     def _rows_of(self, candidates: tuple[str, ...]) -> npt.NDArray[np.intp]:

@@ -51,9 +51,9 @@ class NetworkXLevels:
         """Add episodes, all or none; return how many."""
         self._check_open()
         items = list(episodes)
-        ids = [e.id for e in items]
         for ep in items:
             _rules.check_episode(ep)
+        ids = [e.id for e in items]
         if len(set(ids)) < len(ids) or any(i in self._episodes for i in ids):
             raise InvalidRecordError("episode id already in the store", field="id")
         self._episodes.update(zip(ids, items, strict=True))

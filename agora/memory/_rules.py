@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from agora.errors import InvalidRecordError, ScopeError
-from agora.memory.records import Episode, Fact, FactStatus, Goal
+from agora.memory.records import Entity, Episode, Fact, FactStatus, Goal
 from agora.memory.scope import Scope
 
 SETTABLE: tuple[FactStatus, ...] = ("active", "disputed", "quarantined")
@@ -28,13 +28,30 @@ def fts_match(text: str) -> str | None:
     return " OR ".join(f'"{w}"' for w in words) or None
 
 
+def require(value: object, kind: type, what: str) -> None:
+    """Raise `InvalidRecordError` unless `value` is a `kind` (a record, not a dict or text)."""
+    if not isinstance(value, kind):
+        raise InvalidRecordError(
+            f"expected {what} as an agora.memory.{kind.__name__}, got {type(value).__name__}; "
+            f"build one with {kind.__name__}(...)",
+            field=what,
+        )
+
+
+def check_entity(entity: Entity) -> None:
+    """Raise `InvalidRecordError` unless `entity` is an `Entity`."""
+    require(entity, Entity, "entity")
+
+
 def check_episode(episode: Episode) -> None:
     """Raise `ScopeError` unless the episode sits in its own agent's scope."""
+    require(episode, Episode, "episode")
     _own(episode.scope, episode.agent, "episode")
 
 
 def check_fact(fact: Fact) -> None:
     """Raise `ScopeError` unless the fact sits in the scope of one of its asserting agents."""
+    require(fact, Fact, "fact")
     scope = fact.scope
     if scope.level != "agent" or scope.agent_id not in fact.agents:
         raise ScopeError(
@@ -45,6 +62,7 @@ def check_fact(fact: Fact) -> None:
 
 def check_goal(goal: Goal, stored: Scope | None) -> None:
     """Raise `ScopeError` unless the goal is in its owner's scope, or keeps its stored scope."""
+    require(goal, Goal, "goal")
     if stored is None or goal.scope != stored:
         _own(goal.scope, goal.agent, "goal")
 

@@ -52,6 +52,8 @@ class NetworkXStore(NetworkXLevels):
         """Insert entities, or update name and type of those whose id exists; return how many."""
         self._open()
         items = list(entities)
+        for entity in items:  # all checked first: a bad one leaves the store unchanged
+            _rules.check_entity(entity)
         for entity in items:
             self._entities[entity.id] = entity
             self._graph.add_node(entity.id)

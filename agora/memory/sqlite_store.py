@@ -65,7 +65,10 @@ class SQLiteStore(SQLiteLevels):
 
     def upsert_entities(self, entities: Iterable[Entity]) -> int:
         """Insert entities, or update name and type of those whose id exists; return how many."""
-        rows = [(e.id, e.name, e.norm, e.type) for e in entities]
+        items = list(entities)
+        for entity in items:
+            _rules.check_entity(entity)
+        rows = [(e.id, e.name, e.norm, e.type) for e in items]
         with self._write() as conn:
             conn.executemany(
                 f"INSERT INTO entities({_ENTITY_COLUMNS}) VALUES (?,?,?,?) ON CONFLICT(id) "

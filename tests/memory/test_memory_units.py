@@ -104,3 +104,19 @@ def test_graph_helpers() -> None:
     assert scores["d"] > scores["c"]
     assert abs(sum(scores.values()) - 1.0) < 1e-6
     assert personalized_pagerank(g, ["zz"]) == {}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "networkx"])
+def test_records_of_the_wrong_type_are_typed_errors_and_change_nothing(backend: str) -> None:
+    from agora import InvalidRecordError
+    from agora.memory import Entity, NetworkXStore, SQLiteStore
+
+    store = SQLiteStore(":memory:") if backend == "sqlite" else NetworkXStore()
+    with pytest.raises(InvalidRecordError, match="Fact"):
+        store.add_fact("Paris is in France")  # type: ignore[arg-type]
+    with pytest.raises(InvalidRecordError, match="Entity"):
+        store.upsert_entities([Entity.named("Paris"), {"name": "France"}])  # type: ignore[list-item]
+    with pytest.raises(InvalidRecordError, match="Episode"):
+        store.add_episode("hello")  # type: ignore[arg-type]
+    assert store.get_entity(Entity.named("Paris").id) is None
+    store.close()
