@@ -4,6 +4,10 @@
   on clear and ambiguous tasks, learned vs static routing, and the end-to-end `Team` path.
   Run it with ``python -m agora.evals.routing``.
 - `agora.evals.tasks`: the labelled task set and the expert definitions it is scored against.
+- `agora.evals.fusion`: how good is the fused knowledge graph of many noisy agents?
+  Run it with ``python -m agora.evals.fusion``.
+- `agora.evals.knfu`: personalised vs uniform vs no fusion when agents know different
+  topics. Run it with ``python -m agora.evals.knfu``.
 
 Example:
     >>> from agora.evals.tasks import load_tasks

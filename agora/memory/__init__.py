@@ -23,6 +23,13 @@ from agora.memory.communities import build_communities, label_propagation
 from agora.memory.extract import ExtractedClaims, extract_claims
 from agora.memory.fusion import Fuser, FusionConfig, FusionResult, noisy_or
 from agora.memory.graph import neighbourhood, personalized_pagerank, working_set
+from agora.memory.knfu import (
+    SourceWeights,
+    profile_distance,
+    source_weights,
+    topic_profile,
+    topic_profiles,
+)
 from agora.memory.networkx_store import NetworkXStore
 from agora.memory.ranking import reciprocal_rank_fusion
 from agora.memory.records import (
@@ -80,6 +87,11 @@ __all__ = [
     "FusionConfig",
     "FusionResult",
     "noisy_or",
+    "SourceWeights",
+    "source_weights",
+    "topic_profile",
+    "topic_profiles",
+    "profile_distance",
     "ExtractedClaims",
     "extract_claims",
 ]

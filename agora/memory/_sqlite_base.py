@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Self
 
 from agora.errors import InvalidRecordError, StoreError
+from agora.memory._sqlite_bulk import BulkLoad, release
 from agora.memory._sqlite_schema import connect
 
 _CHUNK = 500  # ids per IN (...) query
@@ -24,13 +25,15 @@ class SQLiteBase:
         # Entity id -> rowid. Entities are never deleted, so entries stay true; only rows read
         # back from the database (committed or in the current transaction) are cached.
         self._entity_rowids: dict[str, int] = {}
-        self._bulk = False  # inside bulk_load(): full-text indexing is deferred
+        self._bulk: BulkLoad | None = None  # inside bulk_load(): indexing is deferred
 
     def close(self) -> None:
         """Close the connection; later calls raise `agora.StoreError`. Closing twice is fine."""
         if self._db is not None:
             self._db.close()
             self._db = None
+        if self._bulk is not None:  # closed inside bulk_load(): the next open finishes it
+            release(self._bulk.token)
 
     def __enter__(self) -> Self:
         return self

@@ -7,6 +7,7 @@ from collections.abc import Collection
 from functools import lru_cache
 from typing import Any
 
+from agora.memory import _rules
 from agora.memory.records import Community, Entity, Episode, Fact, Goal
 from agora.memory.scope import Scope
 from agora.memory.store import default_statuses
@@ -55,10 +56,54 @@ def fact_row(fact: Fact, subject: int, obj: int | None) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+def fact_rows(facts: list[Fact], rowids: dict[str, int]) -> tuple[list[tuple[Any, ...]], list[int]]:
+    """INSERT_FACT parameters of `facts` in one pass, checking each fact (`_rules.check_fact`).
+
+    Entities are looked up in `rowids` (entity id -> rowid). Returns the rows and the
+    positions of the facts naming an entity missing from `rowids`, whose rows are left as
+    ``()`` for the caller to build with `fact_row` once it has resolved them.
+
+    This is the hot loop of a bulk insert (about 1.5 us a fact): it reads each fact once and
+    caches the text of scopes and provenance tuples, which repeat. Numbers go in as they
+    are: the REAL columns store an int as a float.
+    """
+    rows: list[tuple[Any, ...]] = []
+    pending: list[int] = []
+    keys: dict[int, str] = {}  # id(scope) -> scope key (the facts keep their scopes alive)
+    lists: dict[tuple[str, ...], str] = {}  # provenance tuple -> JSON text
+    append, check, get = rows.append, _rules.check_fact, rowids.get
+    for position, fact in enumerate(facts):
+        check(fact)
+        subject, obj, scope = get(fact.subject), fact.object_id, fact.scope
+        obj_rowid = None if obj is None else get(obj)
+        if subject is None or (obj is not None and obj_rowid is None):
+            pending.append(position)
+            append(())
+            continue
+        agents, episodes = fact.agents, fact.episodes
+        key = keys.get(id(scope))
+        if key is None:
+            key = keys[id(scope)] = scope.key
+        agents_text = lists.get(agents)
+        if agents_text is None:
+            agents_text = lists[agents] = json.dumps(agents)
+        episodes_text = lists.get(episodes)
+        if episodes_text is None:
+            episodes_text = lists[episodes] = json.dumps(episodes)
+        append((
+            fact.id, subject, fact.relation, obj_rowid, fact.literal, fact.text, agents_text,
+            episodes_text, fact.confidence, fact.valid_from, fact.valid_to, fact.recorded_at,
+            fact.status, key, fact.promoted_by,
+        ))  # fmt: skip
+    return rows, pending
+
+
 _FACT_FIELDS = (
     "id", "subject", "relation", "object_id", "literal", "text", "agents", "episodes",
     "confidence", "valid_from", "valid_to", "recorded_at", "status", "scope", "promoted_by",
 )  # fmt: skip
+# The slots' own setters: they skip the frozen dataclass's __setattr__ (about 2x faster).
+_FACT_SETTERS = tuple(getattr(Fact, name).__set__ for name in _FACT_FIELDS)
 
 
 @lru_cache(maxsize=65536)
@@ -76,8 +121,8 @@ def fact_of(row: tuple[Any, ...]) -> Fact:
     values = list(row)
     values[6], values[7], values[13] = json_tuple(row[6]), json_tuple(row[7]), scope_of(row[13])
     fact = object.__new__(Fact)
-    for name, value in zip(_FACT_FIELDS, values, strict=True):
-        object.__setattr__(fact, name, value)
+    for setter, value in zip(_FACT_SETTERS, values, strict=True):
+        setter(fact, value)
     return fact
 
 

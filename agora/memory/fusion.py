@@ -4,7 +4,8 @@
 
 1. **Entity resolution** (normalize → exact → fuzzy → embedding, see `EntityResolver`).
 2. **KnFu gate**: a claim from an agent whose past claims proved ineffective, or one that is
-   not relevant to the receiver's interest profile, is kept in the sender's own scope only.
+   not relevant to the receiver's interest profile, is kept in the sender's own scope only;
+   so is one from a source outside the receiver's personal ``weights`` (`agora.memory.knfu`).
 3. **Merge**: a claim already held gains the agent as provenance; confidence is the noisy-OR
    over independent agents weighted by trust, ``1 - prod(1 - trust_i * conf_i)``. The fused
    fact is rewritten through `Store.supersede`, so every earlier version stays as history.
@@ -56,7 +57,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agora.embeddings import Embedder
-from agora.errors import InvalidRecordError, RecordNotFoundError
+from agora.errors import ConfigError, InvalidRecordError, RecordNotFoundError
 from agora.memory._fusion_config import Action, FusionConfig, FusionResult, noisy_or
 from agora.memory._fusion_view import accepted_keys
 from agora.memory._resolve import EntityResolver, Match, name_key
@@ -86,6 +87,10 @@ class Fuser:
         embedder: for entity-name matching and the KnFu relevance test; ``None`` skips both.
         trust: fixed sender trust in 0..1; agents not named (or all, when ``None``) get their
             learnt effectiveness.
+        weights: a receiver's personal source weights in 0..1 (KnFu, see
+            `agora.memory.knfu.SourceWeights.trust`): each sender's trust and reliability are
+            scaled by its weight, and the claims of a sender not named stay private.
+            ``None`` weighs every sender 1.
     """
 
     def __init__(
@@ -95,7 +100,9 @@ class Fuser:
         *,
         embedder: Embedder | None = None,
         trust: Mapping[str, float] | None = None,
+        weights: Mapping[str, float] | None = None,
     ) -> None:
+        self.weights = None if weights is None else _checked_weights(weights)
         self.store = store
         self.config = config or FusionConfig()
         self.embedder = embedder
@@ -138,15 +145,29 @@ class Fuser:
             0.5
         """
         if agent in self.trust_fixed:
-            return self.trust_fixed[agent]
+            return self.trust_fixed[agent] * self.weight(agent)
         held = [self._held[key] for key in self._by_agent.get(agent, ())]
         held = [h for h in held if h.status != "superseded"]
         good = sum(len(h.supports) >= self.config.k for h in held)
-        return (good + 1) / (len(held) + 2)
+        return (good + 1) / (len(held) + 2) * self.weight(agent)
 
     def trust(self, agent: str) -> float:
-        """The weight of `agent`'s confidence in noisy-OR: fixed, or its effectiveness."""
-        return self.trust_fixed.get(agent, self.effectiveness(agent))
+        """The weight of `agent`'s confidence in noisy-OR: fixed, or its effectiveness.
+
+        Scaled by the receiver's personal weight of `agent` when `weights` are given.
+        """
+        return self.trust_fixed.get(agent, self.effectiveness(agent)) * self.weight(agent)
+
+    def weight(self, agent: str) -> float:
+        """The receiver's personal weight of `agent` as a source: 1 without `weights`.
+
+        Example:
+            >>> from agora.memory import NetworkXStore
+            >>> fuser = Fuser(NetworkXStore(), weights={"me": 1.0, "peer": 0.5})
+            >>> fuser.weight("peer"), fuser.weight("stranger"), fuser.trust("peer")
+            (0.5, 0.0, 0.25)
+        """
+        return 1.0 if self.weights is None else self.weights.get(agent, 0.0)
 
     def confidence(self, key: Key) -> float:
         """Current fused confidence of a held fact, with current trust."""
@@ -156,7 +177,9 @@ class Fuser:
     def admits(
         self, claim: KnowledgeClaim, agent: str, interest: npt.NDArray[np.float32] | None
     ) -> bool:
-        """The KnFu gate: is `agent` effective and `claim` relevant to `interest`?"""
+        """The KnFu gate: is `agent` a weighted source, effective, and `claim` relevant?"""
+        if self.weights is not None and agent not in self.weights:
+            return False
         good, bad = self._record(agent)
         experienced = agent not in self.trust_fixed and good + bad >= self.config.min_history
         if experienced and self.effectiveness(agent) < self.config.min_effectiveness:
@@ -361,6 +384,15 @@ class Fuser:
             1
         """
         return [self._require(self._held[key].fact_id) for key in accepted_keys(self)]
+
+
+def _checked_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    bad = {a: w for a, w in weights.items() if not isinstance(w, int | float) or not 0 <= w <= 1}
+    if bad:
+        raise ConfigError(
+            f"source weights must be within 0..1, got {bad}; pass SourceWeights.trust()"
+        )
+    return dict(weights)
 
 
 def cast_status(status: FactStatus) -> FactStatus:

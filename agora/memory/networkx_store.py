@@ -110,6 +110,11 @@ class NetworkXStore(NetworkXLevels):
         """The fact in any status, or ``None``."""
         return self._open()._facts.get(fact_id)
 
+    def get_facts(self, fact_ids: Iterable[str]) -> dict[str, Fact]:
+        """The facts of `fact_ids` that exist, in any status, by id."""
+        held = self._open()._facts
+        return {i: held[i] for i in fact_ids if i in held}
+
     def facts(
         self,
         *,

@@ -222,7 +222,10 @@ class Retriever:
         run = _Run(self, scope, valid_at)
         hits = self.store.search(query, scope=scope, valid_at=valid_at, limit=self.candidates)
         bm25 = [fact_id for fact_id, _ in hits]
-        vector = run.vector_hits(self._query_vector(query, query_vector))
+        nearest = run.nearest(self._query_vector(query, query_vector))
+        # One store lookup for the likely hits; vector_hits loads more only if filters drop some.
+        run.load([*bm25, *(fact_id for fact_id, _ in nearest[: self.candidates])])
+        vector = run.vector_hits(nearest)
         found = []
         for fact_id, score in reciprocal_rank_fusion(
             {"bm25": bm25, "vector": vector}, k=self.rrf_k
@@ -294,17 +297,30 @@ class _Run:
     def fact(self, fact_id: str) -> Fact | None:
         """The fact if it passes the filters (loaded once), else ``None``."""
         if fact_id not in self.loaded:
-            fact = self.r.store.get_fact(fact_id)
-            self.loaded[fact_id] = fact if fact is not None and self.keep(fact) else None
+            self.load([fact_id])
         return self.loaded[fact_id]
 
-    def vector_hits(self, vector: npt.NDArray[np.float32] | None) -> list[str]:
-        """Ids of the nearest facts passing the filters (over-fetched, then filtered)."""
+    def load(self, fact_ids: list[str]) -> None:
+        """Load the facts of `fact_ids` not loaded yet, in one store lookup."""
+        missing = [i for i in fact_ids if i not in self.loaded]
+        if not missing:
+            return
+        found = self.r.store.get_facts(missing)
+        for fact_id in missing:
+            fact = found.get(fact_id)
+            self.loaded[fact_id] = fact if fact is not None and self.keep(fact) else None
+
+    def nearest(self, vector: npt.NDArray[np.float32] | None) -> list[tuple[str, float]]:
+        """The index's nearest facts to `vector`, over-fetched for the filters."""
         if vector is None or self.r.index is None:
             return []
+        return self.r.index.search(vector, k=4 * self.r.candidates)
+
+    def vector_hits(self, nearest: list[tuple[str, float]]) -> list[str]:
+        """Ids of the `nearest` facts passing the filters, at most `Retriever.candidates`."""
         want = self.r.candidates
         kept: list[str] = []
-        for fact_id, similarity in self.r.index.search(vector, k=4 * want):
+        for fact_id, similarity in nearest:
             if similarity < self.r.min_similarity:
                 break
             if self.fact(fact_id) is not None:

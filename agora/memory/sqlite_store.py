@@ -2,7 +2,8 @@
 
 Every public write is one ``BEGIN IMMEDIATE`` transaction, so a crash never leaves half of
 it, and several processes may write one file: each waits up to ``busy_timeout_s`` for the
-lock. `add_facts` is the bulk path: one ``executemany`` inside one transaction.
+lock. `add_facts` is the bulk path: one ``executemany`` inside one transaction; inside
+`SQLiteStore.bulk_load` the indexing of many such calls is deferred to one pass.
 
 Example:
     >>> from agora.memory import Entity, Fact, Scope
@@ -23,8 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from agora.errors import RecordNotFoundError
+from agora.errors import RecordNotFoundError, UserError
 from agora.memory import _rules
+from agora.memory import _sqlite_bulk as bulk
+from agora.memory._sqlite_base import _CHUNK
+from agora.memory._sqlite_bulk import index_new_facts, last_fact_rowid
 from agora.memory._sqlite_levels import SQLiteLevels
 from agora.memory._sqlite_rows import (
     FACT_COLUMNS,
@@ -34,12 +38,7 @@ from agora.memory._sqlite_rows import (
     fact_filter,
     fact_of,
     fact_row,
-)
-from agora.memory._sqlite_schema import (
-    begin_bulk,
-    finish_bulk,
-    index_new_facts,
-    last_fact_rowid,
+    fact_rows,
 )
 from agora.memory._sqlite_search import ranked_facts
 from agora.memory.graph import working_set
@@ -99,31 +98,46 @@ class SQLiteStore(SQLiteLevels):
         a fresh id.
         """
         items = list(facts)
-        for fact in items:
-            _rules.check_fact(fact)
-        rowids = self._rowids((f.subject for f in items), "subject")
-        self._rowids((f.object_id for f in items if f.object_id is not None), "object_id")
-        rows = [
-            fact_row(f, rowids[f.subject], None if f.object_id is None else rowids[f.object_id])
-            for f in items
-        ]
+        rows, pending = fact_rows(items, self._entity_rowids)
+        for position in pending:  # entities not seen yet by this store object
+            fact = items[position]
+            rowids = self._rowids([fact.subject], "subject")
+            if fact.object_id is not None:
+                self._rowids([fact.object_id], "object_id")
+            obj = None if fact.object_id is None else rowids[fact.object_id]
+            rows[position] = fact_row(fact, rowids[fact.subject], obj)
+        load = self._bulk
+        defer = load is not None and load.should_defer(len(rows))
         with self._write() as conn:
             after = last_fact_rowid(conn)
+            if defer:
+                bulk.defer_graph_indexes(conn)
             conn.executemany(INSERT_FACT, rows)
             self._index_text(conn, after)
+        if load is not None:
+            load.committed(len(rows), deferred=defer)
         return len(rows)
 
     @contextmanager
     def bulk_load(self) -> Iterator[SQLiteStore]:
-        """Load many facts fast: a mode that is NOT crash-safe against an OS crash.
+        """Load many facts fast, as crash-safe as `add_facts`, with indexing deferred.
 
-        Inside the block, `add_facts` calls still commit one transaction each, but with
-        ``PRAGMA synchronous = OFF`` (an OS crash or power loss may lose or corrupt recent
-        commits; a process crash loses nothing committed) and full-text indexing is deferred
-        to one pass at the end of the block. Searches inside the block miss the new facts;
-        every other read sees them. Use it with
-        exclusive access to the store; if the process dies inside the block, the next open
-        finishes the indexing. Outside it, the default crash-safe path applies.
+        Inside the block every `add_facts` call still commits one transaction of its own (a
+        crash keeps every committed call whole and loses nothing committed), but the
+        indexing work moves to one pass at the end of the block: full-text indexing always,
+        and the graph indexes once the block has added as many facts as the store held when
+        it began (rebuilding sorts every row once, which beats a random index insert per
+        fact; a small load into a big store keeps its indexes). So inside the block,
+        `search` misses the new facts and graph reads of a large load run without indexes
+        (correct, but slow); every other read sees every committed fact.
+
+        Use it with exclusive access to the store: another process that opens the store
+        meanwhile rebuilds the indexes (correct, but the load loses its speed-up). If the
+        process dies inside the block, or the store is closed inside it, the next open
+        finishes the indexing.
+
+        Raises:
+            UserError: a bulk load is already open on this store object.
 
         Example:
             >>> from agora.memory import Entity, Fact
@@ -136,21 +150,24 @@ class SQLiteStore(SQLiteLevels):
             1
             ['A near B']
         """
+        if self._bulk is not None:
+            raise UserError("bulk_load() is already open on this store; do not nest it")
         conn = self._conn
         with self._write():
-            begin_bulk(conn)
-        conn.execute("PRAGMA synchronous = OFF")
-        self._bulk = True
+            load = bulk.begin(conn)
+        self._bulk = load
         try:
             yield self
         finally:
-            self._bulk = False
-            conn.execute("PRAGMA synchronous = NORMAL")
-            with self._write():
-                finish_bulk(conn)
+            self._bulk = None
+            if self._db is None:  # closed inside the block: the next open finishes it
+                bulk.release(load.token)
+            else:
+                with self._write():
+                    bulk.finish(conn, load.token)
 
     def _index_text(self, conn: Any, after: int) -> None:
-        if not self._bulk:
+        if self._bulk is None:
             index_new_facts(conn, after)
 
     def get_fact(self, fact_id: str) -> Fact | None:
@@ -158,6 +175,16 @@ class SQLiteStore(SQLiteLevels):
         sql = f"SELECT {FACT_COLUMNS} FROM {FACT_FROM} WHERE f.id = ?"
         row = self._conn.execute(sql, (fact_id,)).fetchone()
         return None if row is None else fact_of(row)
+
+    def get_facts(self, fact_ids: Iterable[str]) -> dict[str, Fact]:
+        """The facts of `fact_ids` that exist, in any status, by id (a query per 500 ids)."""
+        wanted, found = list(dict.fromkeys(fact_ids)), dict[str, Fact]()
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT {FACT_COLUMNS} FROM {FACT_FROM} WHERE f.id IN ({marks})"
+            found.update((row[0], fact_of(row)) for row in self._conn.execute(sql, chunk))
+        return found
 
     def facts(
         self,

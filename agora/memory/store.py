@@ -175,6 +175,10 @@ class Store(Protocol):
         """The fact in any status, or ``None``."""
         ...
 
+    def get_facts(self, fact_ids: Iterable[str]) -> dict[str, Fact]:
+        """The facts of `fact_ids` that exist, in any status, by id (one lookup for many)."""
+        ...
+
     def facts(
         self,
         *,

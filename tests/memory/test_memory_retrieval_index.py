@@ -1,4 +1,4 @@
-"""`VectorIndex` (quantized embedding matrix) and SQLite's bulk-load mode."""
+"""`VectorIndex`: the quantized embedding matrix."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import numpy.typing as npt
 import pytest
 
 from agora.errors import UserError
-from agora.memory import Entity, Fact, SQLiteStore, VectorIndex
-from agora.memory._sqlite_schema import begin_bulk
+from agora.memory import VectorIndex
 
 
 def unit_rows(n: int, dim: int, seed: int = 0) -> npt.NDArray[np.float32]:
@@ -92,36 +91,3 @@ def test_add_checks_shapes() -> None:
         VectorIndex(4).add(["a", "b"], unit_rows(1, 4))
     with pytest.raises(UserError, match="dim"):
         VectorIndex(0)
-
-
-def facts_between(a: Entity, b: Entity, n: int, start: int = 0) -> list[Fact]:
-    return [Fact.triple(a, f"rel{i}", b, agent="x", id=f"f{i}") for i in range(start, start + n)]
-
-
-def test_bulk_load_indexes_everything_at_the_end(tmp_path: Path) -> None:
-    a, b = Entity.named("A"), Entity.named("B")
-    with SQLiteStore(tmp_path / "m.db") as store:
-        store.upsert_entities([a, b])
-        with store.bulk_load():
-            store.add_facts(facts_between(a, b, 50))
-            assert store.search("rel3") == []  # deferred
-        assert [i for i, _ in store.search("rel3")] == ["f3"]
-        assert len(store.facts(about=b.id)) == 50
-        with store.bulk_load():  # into a non-empty store too
-            store.add_facts(facts_between(a, b, 5, start=50))
-        assert [i for i, _ in store.search("rel52")] == ["f52"]
-        assert store.neighbours(a.id) == [b.id]
-
-
-def test_a_bulk_load_cut_short_is_finished_on_reopen(tmp_path: Path) -> None:
-    a, b = Entity.named("A"), Entity.named("B")
-    store = SQLiteStore(tmp_path / "m.db")
-    store.upsert_entities([a, b])
-    with store._write() as conn:
-        begin_bulk(conn)
-    store._bulk = True
-    store.add_facts(facts_between(a, b, 10))
-    store.close()  # as if the process died inside bulk_load()
-    with SQLiteStore(tmp_path / "m.db") as reopened:
-        assert [i for i, _ in reopened.search("rel7")] == ["f7"]
-        assert len(reopened.facts(about=a.id)) == 10

@@ -1,0 +1,124 @@
+"""`SQLiteStore.bulk_load`: deferred indexing, finished at the end, on reopen or after a crash."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agora.errors import InvalidRecordError, UserError
+from agora.memory import Entity, Fact, SQLiteStore
+from agora.memory._sqlite_bulk import GRAPH_INDEXES
+
+A, B = Entity.named("A"), Entity.named("B")
+
+
+def facts_between(n: int, start: int = 0) -> list[Fact]:
+    return [Fact.triple(A, f"rel{i}", B, agent="x", id=f"f{i}") for i in range(start, start + n)]
+
+
+def graph_indexes(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+    return {name for (name,) in rows} & set(GRAPH_INDEXES)
+
+
+def pending(path: Path) -> dict[str, str]:
+    with sqlite3.connect(path) as conn:
+        return dict(conn.execute("SELECT key, value FROM meta WHERE key LIKE 'bulk%'"))
+
+
+def integrity(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        conn.execute("INSERT INTO facts_fts(facts_fts, rank) VALUES ('integrity-check', 1)")
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "m.db"
+
+
+@pytest.fixture
+def store(path: Path) -> Iterator[SQLiteStore]:
+    """A store holding A and B; its file must pass the integrity checks once closed."""
+    with SQLiteStore(path) as opened:
+        opened.upsert_entities([A, B])
+        yield opened
+    integrity(path)
+
+
+def test_bulk_load_indexes_everything_at_the_end(store: SQLiteStore, path: Path) -> None:
+    with store.bulk_load():
+        store.add_facts(facts_between(50))
+        assert store.search("rel3") == []  # full-text indexing deferred
+        assert graph_indexes(path) == set()  # a load into an empty store drops them
+        assert len(store.facts(about=B.id)) == 50  # reads still see every fact
+    assert graph_indexes(path) == set(GRAPH_INDEXES)
+    assert pending(path) == {}
+    assert [i for i, _ in store.search("rel3")] == ["f3"]
+    assert store.neighbours(A.id) == [B.id]
+    with store.bulk_load():  # a small load into a bigger store keeps its indexes
+        store.add_facts(facts_between(5, start=50))
+        assert graph_indexes(path) == set(GRAPH_INDEXES)
+    assert [i for i, _ in store.search("rel52")] == ["f52"]
+
+
+def test_the_indexes_go_once_the_load_outgrows_the_store(store: SQLiteStore, path: Path) -> None:
+    store.add_facts(facts_between(10))
+    with store.bulk_load():
+        store.add_facts(facts_between(4, start=10))
+        assert graph_indexes(path) == set(GRAPH_INDEXES)
+        store.add_facts(facts_between(6, start=14))  # 10 added >= 10 held at the start
+        assert graph_indexes(path) == set()
+    assert graph_indexes(path) == set(GRAPH_INDEXES)
+    assert len(store.facts(about=A.id)) == 20
+    assert [i for i, _ in store.search("rel17")] == ["f17"]
+
+
+def test_a_rejected_batch_inside_a_bulk_load_changes_nothing(
+    store: SQLiteStore, path: Path
+) -> None:
+    with store.bulk_load():
+        with pytest.raises(InvalidRecordError):  # duplicate id inside the batch
+            store.add_facts([*facts_between(3), *facts_between(1)])
+        assert graph_indexes(path) == set(GRAPH_INDEXES)  # the drop was rolled back
+        assert store.facts(about=A.id) == []
+        store.add_facts(facts_between(3))
+    assert [i for i, _ in store.search("rel1")] == ["f1"]
+
+
+def test_a_bulk_load_cut_short_is_finished_on_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    store = SQLiteStore(path)
+    store.upsert_entities([A, B])
+    block = store.bulk_load()
+    block.__enter__()
+    store.add_facts(facts_between(10))
+    store.close()  # as if the process died inside bulk_load()
+    assert pending(path) != {} and graph_indexes(path) == set()
+    with SQLiteStore(path) as reopened:
+        assert [i for i, _ in reopened.search("rel7")] == ["f7"]
+        assert len(reopened.facts(about=A.id)) == 10
+    assert pending(path) == {} and graph_indexes(path) == set(GRAPH_INDEXES)
+    integrity(path)
+
+
+def test_a_live_bulk_load_is_left_to_its_owner(store: SQLiteStore, path: Path) -> None:
+    with store.bulk_load():
+        store.add_facts(facts_between(5))
+        with SQLiteStore(path) as other:  # opening it must not end the load
+            assert other.search("rel2") == []
+            assert len(other.facts(about=A.id)) == 5
+        assert pending(path) != {}
+        store.add_facts(facts_between(5, start=5))
+    assert sorted(i for i, _ in store.search("rel2 rel8")) == ["f2", "f8"]
+
+
+def test_bulk_loads_do_not_nest(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "m.db") as store, store.bulk_load():
+        nested = store.bulk_load()
+        with pytest.raises(UserError, match="already open"):
+            nested.__enter__()
