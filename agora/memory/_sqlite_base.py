@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Self
 
 from agora.errors import InvalidRecordError, StoreError
-from agora.memory._sqlite_bulk import BulkLoad, release
+from agora.memory._sqlite_bulk import BulkLoad
 from agora.memory._sqlite_schema import connect
 
 _CHUNK = 500  # ids per IN (...) query
@@ -33,7 +33,7 @@ class SQLiteBase:
             self._db.close()
             self._db = None
         if self._bulk is not None:  # closed inside bulk_load(): the next open finishes it
-            release(self._bulk.token)
+            self._bulk.release()
 
     def __enter__(self) -> Self:
         return self

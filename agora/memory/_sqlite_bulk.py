@@ -2,18 +2,24 @@
 
 Inside `SQLiteStore.bulk_load` the store defers two kinds of work to one pass at the end:
 
-- **full-text indexing** of new facts, always (one ``INSERT ... SELECT`` into FTS5);
+- **full-text indexing** of new facts (one ``INSERT ... SELECT`` into FTS5);
 - **the graph indexes** (``facts_subject``, ``facts_object``), once the block has added at
   least as many facts as the store held when it began. Rebuilding an index sorts every row
   once (about 1.3 us per fact and index at 1M facts), while keeping it costs a random B-tree
   insert per new fact (about 3-4 us), so dropping pays off only when the load is large next
   to what is already stored; a small load into a big store keeps its indexes.
 
-The pending state lives in ``meta`` (``bulk_from``: the last fact rowid before the load;
-``bulk_owner``: who is loading), written in the load's first transaction. Any connection that
-opens the store finishes a bulk load whose owner is gone (its process died, or it was closed
-without leaving the block): the schema DDL recreates dropped indexes, and `finish` indexes
-the text. A live load in another process or store object is left alone.
+The pending state lives in ``meta``: ``bulk_from`` (the last fact rowid before the load) and
+``bulk_owner`` (the load's token), written in the load's first transaction. Every write
+decides inside its transaction: while ``bulk_from`` is set, new facts are left to the final
+pass (so a fact written by another connection meanwhile is indexed exactly once); otherwise
+they are indexed at once.
+
+The owner proves it is alive by holding an exclusive ``flock`` on ``<db>-bulk.lock`` for the
+whole load (the kernel drops it when the process dies, whatever its pid namespace). Opening
+the store finishes a pending load whose lock is free: the schema DDL recreates dropped
+indexes and `finish` indexes the text. One bulk load per file at a time. In-memory stores
+(private to their connection) need no lock.
 """
 
 from __future__ import annotations
@@ -21,7 +27,15 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import IO
+
+from agora.errors import StoreError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no cross-process liveness check
+    fcntl = None  # type: ignore[assignment]
 
 #: The indexes a large bulk load drops and rebuilds, by name.
 GRAPH_INDEXES = {
@@ -29,9 +43,6 @@ GRAPH_INDEXES = {
     "facts_object": "CREATE INDEX IF NOT EXISTS facts_object ON facts(object, subject, status) "
     "WHERE object IS NOT NULL",
 }
-
-#: Owner tokens of the bulk loads open in this process (``pid:uuid``).
-_LIVE: set[str] = set()
 
 
 def index_new_facts(conn: sqlite3.Connection, after_rowid: int) -> None:
@@ -42,6 +53,12 @@ def index_new_facts(conn: sqlite3.Connection, after_rowid: int) -> None:
     )
 
 
+def index_text(conn: sqlite3.Connection, after_rowid: int) -> None:
+    """Index new facts now, unless a bulk load is pending (its final pass will)."""
+    if _marker(conn) is None:
+        index_new_facts(conn, after_rowid)
+
+
 def last_fact_rowid(conn: sqlite3.Connection) -> int:
     """The highest fact rowid (0 when empty); call inside the write transaction."""
     return int(conn.execute("SELECT coalesce(max(rowid), 0) FROM facts").fetchone()[0])
@@ -49,12 +66,14 @@ def last_fact_rowid(conn: sqlite3.Connection) -> int:
 
 @dataclass
 class BulkLoad:
-    """One open bulk load: who owns it and how far it got."""
+    """One open bulk load: its token, its lock and how far it got."""
 
     token: str
-    """The owner token kept in ``meta`` (``pid:uuid``)."""
+    """The owner token kept in ``meta``."""
     stored: int
     """Facts in the store when the load began (the last fact rowid, an upper bound)."""
+    lock: IO[bytes] | None = field(default=None, repr=False)
+    """The held ``<db>-bulk.lock`` (``None`` for in-memory stores)."""
     added: int = 0
     """Facts the load committed so far."""
     deferred: bool = False
@@ -64,72 +83,120 @@ class BulkLoad:
         """Whether to drop the graph indexes before inserting `incoming` more facts."""
         return not self.deferred and self.added + incoming >= self.stored
 
+    def defer(self, conn: sqlite3.Connection) -> bool:
+        """Drop the graph indexes if this load still owns the marker; return whether it did.
+
+        Call inside a write transaction.
+        """
+        owner = _marker(conn)
+        if owner is None or owner[1] != self.token:
+            return False
+        for name in GRAPH_INDEXES:
+            conn.execute(f"DROP INDEX IF EXISTS {name}")
+        return True
+
     def committed(self, count: int, *, deferred: bool) -> None:
         """Record a committed insert of `count` facts (that dropped the indexes if `deferred`)."""
         self.added += count
         self.deferred = self.deferred or deferred
 
+    def release(self) -> None:
+        """Let go of the lock (the load ended, or its store was closed)."""
+        if self.lock is not None:
+            self.lock.close()  # closing the file drops the flock
+            self.lock = None
 
-def begin(conn: sqlite3.Connection) -> BulkLoad:
-    """Mark a bulk load as pending (inside a write transaction) and return it."""
-    load = BulkLoad(token=f"{os.getpid()}:{uuid.uuid4().hex}", stored=last_fact_rowid(conn))
-    conn.executemany(
-        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-        [("bulk_from", str(load.stored)), ("bulk_owner", load.token)],
-    )
-    _LIVE.add(load.token)
+
+def begin(conn: sqlite3.Connection, path: str) -> BulkLoad:
+    """Take the load's lock and mark it pending; return it.
+
+    Raises:
+        StoreError: another bulk load holds this file (nothing changed).
+    """
+    lock = _lock(path)
+    if lock is False:
+        raise StoreError(
+            f"another bulk load is open on {path}; wait for it to end, or write without bulk_load()"
+        )
+    load = BulkLoad(token=uuid.uuid4().hex, stored=0, lock=None if lock is True else lock)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _finish(conn)  # one that died with its owner, before the lock was free
+            load.stored = last_fact_rowid(conn)
+            conn.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [("bulk_from", str(load.stored)), ("bulk_owner", load.token)],
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    except BaseException:
+        load.release()
+        raise
     return load
 
 
-def defer_graph_indexes(conn: sqlite3.Connection) -> None:
-    """Drop the graph indexes until `finish` (inside the bulk load's write transaction)."""
-    for name in GRAPH_INDEXES:
-        conn.execute(f"DROP INDEX IF EXISTS {name}")
+def finish(conn: sqlite3.Connection, load: BulkLoad) -> None:
+    """End `load` inside a write transaction; a no-op if someone else finished it already.
 
-
-def finish(conn: sqlite3.Connection, token: str | None = None) -> None:
-    """Finish the pending bulk load inside a write transaction; no-op when none is pending.
-
-    Indexes its text, rebuilds dropped indexes and clears the marker. With `token`, only
-    that owner's load; without, only an abandoned one (see the module docstring).
+    Indexes its text, rebuilds the graph indexes and clears the marker.
     """
-    rows = dict(
-        conn.execute("SELECT key, value FROM meta WHERE key IN ('bulk_from', 'bulk_owner')")
-    )
-    if "bulk_from" not in rows:
+    owner = _marker(conn)
+    if owner is not None and owner[1] == load.token:
+        _finish(conn)
+
+
+def recover(conn: sqlite3.Connection, path: str) -> None:
+    """Finish a pending load whose owner is gone (inside the open's write transaction)."""
+    if _marker(conn) is None:
         return
-    owner = rows.get("bulk_owner")
-    if token is not None:
-        _LIVE.discard(token)
-        if owner != token:
-            return
-    elif owner is not None and _alive(owner):
+    lock = _lock(path)
+    if lock is False:
+        return  # its owner is alive: leave it
+    try:
+        _finish(conn)
+    finally:
+        if lock is not True:
+            lock.close()
+
+
+def _finish(conn: sqlite3.Connection) -> None:
+    owner = _marker(conn)
+    if owner is None:
         return
     conn.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")  # parallel index sorts
     for ddl in GRAPH_INDEXES.values():
         conn.execute(ddl)
     conn.execute("PRAGMA threads = 0")
-    index_new_facts(conn, int(rows["bulk_from"]))
+    index_new_facts(conn, owner[0])
     conn.execute("DELETE FROM meta WHERE key IN ('bulk_from', 'bulk_owner')")
 
 
-def release(token: str) -> None:
-    """Forget `token` in this process (its store was closed inside the block)."""
-    _LIVE.discard(token)
+def _marker(conn: sqlite3.Connection) -> tuple[int, str] | None:
+    sql = "SELECT key, value FROM meta WHERE key IN ('bulk_from', 'bulk_owner')"
+    rows = dict(conn.execute(sql))
+    if "bulk_from" not in rows:
+        return None
+    return int(rows["bulk_from"]), rows.get("bulk_owner", "")
 
 
-def _alive(owner: str) -> bool:
-    pid_text, _, _ = owner.partition(":")
+def _lock(path: str) -> IO[bytes] | bool:
+    """Try the exclusive lock on ``<path>-bulk.lock``.
+
+    Returns the open file holding it, ``False`` when another process or store object holds
+    it, or ``True`` when there is nothing to lock (an in-memory store, or no ``fcntl``).
+    """
+    if path == ":memory:" or path.startswith("file::memory:") or fcntl is None:
+        return True
+    handle = open(f"{path}-bulk.lock", "ab")  # noqa: SIM115 - held for the whole load
     try:
-        pid = int(pid_text)
-    except ValueError:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
         return False
-    if pid == os.getpid():
-        return owner in _LIVE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's live process
-    return True
+    except BaseException:
+        handle.close()
+        raise
+    return handle

@@ -72,7 +72,7 @@ def connect(path: str, *, busy_timeout_s: float) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA cache_size = -262144")  # 256 MiB
-        _create(conn)
+        _create(conn, path)
     except sqlite3.DatabaseError as exc:
         raise StoreError(
             f"cannot open memory store {path!r}: {exc}. Check that the path is a memory "
@@ -81,7 +81,7 @@ def connect(path: str, *, busy_timeout_s: float) -> sqlite3.Connection:
     return conn
 
 
-def _create(conn: sqlite3.Connection) -> None:
+def _create(conn: sqlite3.Connection, path: str) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
         for statement in [*_statements(_DDL), *bulk.GRAPH_INDEXES.values()]:
@@ -89,7 +89,7 @@ def _create(conn: sqlite3.Connection) -> None:
         # Pending full-text data up to 32 MiB per transaction before FTS5 writes a segment
         # (default 1 MiB): fewer, larger segments and less merging; ~25% faster indexing.
         conn.execute(f"INSERT INTO facts_fts(facts_fts, rank) VALUES ('hashsize', {_FTS_HASH})")
-        bulk.finish(conn)  # a bulk load whose owner is gone (its process died)
+        bulk.recover(conn, path)  # a bulk load whose owner is gone (its process died)
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if row is None:
             conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))

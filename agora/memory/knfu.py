@@ -139,7 +139,7 @@ def profile_distance(p: Profile, q: Profile, *, metric: Metric = "js") -> float:
     p, q = _normalised(p, "p"), _normalised(q, "q")
     topics = sorted(p.keys() | q.keys())
     if metric == "tv":
-        return 0.5 * sum(abs(p.get(t, 0.0) - q.get(t, 0.0)) for t in topics)
+        return min(1.0, 0.5 * sum(abs(p.get(t, 0.0) - q.get(t, 0.0)) for t in topics))
     divergence = 0.0
     for t in topics:
         a, b = p.get(t, 0.0), q.get(t, 0.0)

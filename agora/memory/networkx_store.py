@@ -24,7 +24,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from agora.errors import InvalidRecordError, RecordNotFoundError, StoreError
+from agora.errors import InvalidRecordError, RecordNotFoundError, StoreError, UserError
 from agora.memory import _rules
 from agora.memory._bm25 import BM25Index
 from agora.memory._nx_levels import NetworkXLevels
@@ -112,6 +112,8 @@ class NetworkXStore(NetworkXLevels):
 
     def get_facts(self, fact_ids: Iterable[str]) -> dict[str, Fact]:
         """The facts of `fact_ids` that exist, in any status, by id."""
+        if isinstance(fact_ids, str):
+            raise UserError("get_facts() takes a collection of fact ids; use get_fact(id)")
         held = self._open()._facts
         return {i: held[i] for i in fact_ids if i in held}
 

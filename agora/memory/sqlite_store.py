@@ -18,17 +18,18 @@ Example:
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from agora.errors import RecordNotFoundError, UserError
+from agora.errors import RecordNotFoundError, StoreError, UserError
 from agora.memory import _rules
 from agora.memory import _sqlite_bulk as bulk
 from agora.memory._sqlite_base import _CHUNK
-from agora.memory._sqlite_bulk import index_new_facts, last_fact_rowid
+from agora.memory._sqlite_bulk import index_text, last_fact_rowid
 from agora.memory._sqlite_levels import SQLiteLevels
 from agora.memory._sqlite_rows import (
     FACT_COLUMNS,
@@ -99,23 +100,22 @@ class SQLiteStore(SQLiteLevels):
         """
         items = list(facts)
         rows, pending = fact_rows(items, self._entity_rowids)
-        for position in pending:  # entities not seen yet by this store object
-            fact = items[position]
-            rowids = self._rowids([fact.subject], "subject")
-            if fact.object_id is not None:
-                self._rowids([fact.object_id], "object_id")
-            obj = None if fact.object_id is None else rowids[fact.object_id]
-            rows[position] = fact_row(fact, rowids[fact.subject], obj)
-        load = self._bulk
-        defer = load is not None and load.should_defer(len(rows))
+        if pending:  # entities this store object has not looked up yet: one query per 500
+            waiting = [items[p] for p in pending]
+            rowids = self._rowids((f.subject for f in waiting), "subject")
+            self._rowids((f.object_id for f in waiting if f.object_id is not None), "object_id")
+            for position, fact in zip(pending, waiting, strict=True):
+                obj = None if fact.object_id is None else rowids[fact.object_id]
+                rows[position] = fact_row(fact, rowids[fact.subject], obj)
+        load, deferred = self._bulk, False
         with self._write() as conn:
             after = last_fact_rowid(conn)
-            if defer:
-                bulk.defer_graph_indexes(conn)
+            if load is not None and load.should_defer(len(rows)):
+                deferred = load.defer(conn)
             conn.executemany(INSERT_FACT, rows)
-            self._index_text(conn, after)
+            index_text(conn, after)  # unless a bulk load is pending
         if load is not None:
-            load.committed(len(rows), deferred=defer)
+            load.committed(len(rows), deferred=deferred)
         return len(rows)
 
     @contextmanager
@@ -131,13 +131,17 @@ class SQLiteStore(SQLiteLevels):
         `search` misses the new facts and graph reads of a large load run without indexes
         (correct, but slow); every other read sees every committed fact.
 
-        Use it with exclusive access to the store: another process that opens the store
-        meanwhile rebuilds the indexes (correct, but the load loses its speed-up). If the
-        process dies inside the block, or the store is closed inside it, the next open
-        finishes the indexing.
+        One bulk load per file at a time. Other connections may read and write meanwhile:
+        their new facts are indexed by the load's final pass, and a connection that opens
+        the store rebuilds missing graph indexes (correct, but the load loses that
+        speed-up). If the process dies inside the block, or the store is closed inside it,
+        the next open finishes the indexing (the owner holds ``<path>-bulk.lock`` while it
+        loads, so a live load is never finished by someone else).
 
         Raises:
             UserError: a bulk load is already open on this store object.
+            StoreError: another store object or process is bulk-loading this file; or the
+                final indexing failed (the facts are kept; the next open finishes it).
 
         Example:
             >>> from agora.memory import Entity, Fact
@@ -153,22 +157,23 @@ class SQLiteStore(SQLiteLevels):
         if self._bulk is not None:
             raise UserError("bulk_load() is already open on this store; do not nest it")
         conn = self._conn
-        with self._write():
-            load = bulk.begin(conn)
+        load = bulk.begin(conn, self.path)
         self._bulk = load
         try:
             yield self
         finally:
             self._bulk = None
-            if self._db is None:  # closed inside the block: the next open finishes it
-                bulk.release(load.token)
-            else:
-                with self._write():
-                    bulk.finish(conn, load.token)
-
-    def _index_text(self, conn: Any, after: int) -> None:
-        if self._bulk is None:
-            index_new_facts(conn, after)
+            try:
+                if self._db is not None:  # else closed inside: the next open finishes it
+                    with self._write():
+                        bulk.finish(conn, load)
+            except sqlite3.OperationalError as exc:
+                raise StoreError(
+                    f"the bulk load's final indexing failed ({exc}); its facts are stored, "
+                    "and the next open of the store finishes the indexing"
+                ) from exc
+            finally:
+                load.release()
 
     def get_fact(self, fact_id: str) -> Fact | None:
         """The fact in any status, or ``None``."""
@@ -178,6 +183,8 @@ class SQLiteStore(SQLiteLevels):
 
     def get_facts(self, fact_ids: Iterable[str]) -> dict[str, Fact]:
         """The facts of `fact_ids` that exist, in any status, by id (a query per 500 ids)."""
+        if isinstance(fact_ids, str):
+            raise UserError("get_facts() takes a collection of fact ids; use get_fact(id)")
         wanted, found = list(dict.fromkeys(fact_ids)), dict[str, Fact]()
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
@@ -243,7 +250,7 @@ class SQLiteStore(SQLiteLevels):
             obj = None if new.object_id is None else rowids[new.object_id]
             after = last_fact_rowid(conn)
             conn.execute(INSERT_FACT, fact_row(new, rowids[new.subject], obj))
-            self._index_text(conn, after)
+            index_text(conn, after)
             return self._require_fact(old_id)
 
     def set_status(self, fact_id: str, status: FactStatus) -> Fact:
