@@ -17,8 +17,9 @@ they are indexed at once.
 
 The owner proves it is alive by holding an exclusive ``flock`` on ``<db>-bulk.lock`` for the
 whole load (the kernel drops it when the process dies, whatever its pid namespace). Opening
-the store finishes a pending load whose lock is free: the schema DDL recreates dropped
-indexes and `finish` indexes the text. One bulk load per file at a time. In-memory stores
+the store finishes a pending load whose lock is free (rebuilding the indexes and indexing
+the text) and leaves a live one alone, its indexes dropped included: readers meanwhile get
+correct but unindexed graph reads. One bulk load per file at a time. In-memory stores
 (private to their connection) need no lock.
 """
 
@@ -149,8 +150,14 @@ def finish(conn: sqlite3.Connection, load: BulkLoad) -> None:
 
 
 def recover(conn: sqlite3.Connection, path: str) -> None:
-    """Finish a pending load whose owner is gone (inside the open's write transaction)."""
+    """At open, inside its write transaction: the graph indexes, and abandoned loads.
+
+    Creates missing graph indexes unless a live bulk load deferred them, and finishes a
+    pending load whose owner is gone.
+    """
     if _marker(conn) is None:
+        for ddl in GRAPH_INDEXES.values():
+            conn.execute(ddl)
         return
     lock = _lock(path)
     if lock is False:

@@ -84,12 +84,12 @@ def connect(path: str, *, busy_timeout_s: float) -> sqlite3.Connection:
 def _create(conn: sqlite3.Connection, path: str) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for statement in [*_statements(_DDL), *bulk.GRAPH_INDEXES.values()]:
+        for statement in _statements(_DDL):
             conn.execute(statement)
         # Pending full-text data up to 32 MiB per transaction before FTS5 writes a segment
         # (default 1 MiB): fewer, larger segments and less merging; ~25% faster indexing.
         conn.execute(f"INSERT INTO facts_fts(facts_fts, rank) VALUES ('hashsize', {_FTS_HASH})")
-        bulk.recover(conn, path)  # a bulk load whose owner is gone (its process died)
+        bulk.recover(conn, path)  # graph indexes; a bulk load whose owner is gone
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if row is None:
             conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))

@@ -132,11 +132,11 @@ class SQLiteStore(SQLiteLevels):
         (correct, but slow); every other read sees every committed fact.
 
         One bulk load per file at a time. Other connections may read and write meanwhile:
-        their new facts are indexed by the load's final pass, and a connection that opens
-        the store rebuilds missing graph indexes (correct, but the load loses that
-        speed-up). If the process dies inside the block, or the store is closed inside it,
-        the next open finishes the indexing (the owner holds ``<path>-bulk.lock`` while it
-        loads, so a live load is never finished by someone else).
+        their new facts are indexed by the load's final pass, and their graph reads run
+        without the dropped indexes until it ends. If the process dies inside the block, or
+        the store is closed inside it, the next open finishes the indexing (the owner holds
+        ``<path>-bulk.lock`` while it loads, so a live load is never finished by someone
+        else).
 
         Raises:
             UserError: a bulk load is already open on this store object.

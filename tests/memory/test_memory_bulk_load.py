@@ -110,6 +110,8 @@ def test_a_live_bulk_load_is_left_to_its_owner(store: SQLiteStore, path: Path) -
     with store.bulk_load():
         store.add_facts(facts_between(5))
         with SQLiteStore(path) as other:  # opening it must not end the load
+            assert graph_indexes(path) == set()  # nor rebuild what it deferred
+            assert other.neighbours(A.id) == [B.id]  # unindexed, still correct
             assert other.search("rel2") == []
             assert len(other.facts(about=A.id)) == 5
         assert pending(path) != {}
