@@ -114,12 +114,13 @@ def begin(conn: sqlite3.Connection, path: str) -> BulkLoad:
     Raises:
         StoreError: another bulk load holds this file (nothing changed).
     """
-    lock = _lock(path)
-    if lock is False:
+    try:
+        lock = _lock(path)
+    except BlockingIOError:
         raise StoreError(
             f"another bulk load is open on {path}; wait for it to end, or write without bulk_load()"
-        )
-    load = BulkLoad(token=uuid.uuid4().hex, stored=0, lock=None if lock is True else lock)
+        ) from None
+    load = BulkLoad(token=uuid.uuid4().hex, stored=0, lock=lock)
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -159,13 +160,14 @@ def recover(conn: sqlite3.Connection, path: str) -> None:
         for ddl in GRAPH_INDEXES.values():
             conn.execute(ddl)
         return
-    lock = _lock(path)
-    if lock is False:
+    try:
+        lock = _lock(path)
+    except BlockingIOError:
         return  # its owner is alive: leave it
     try:
         _finish(conn)
     finally:
-        if lock is not True:
+        if lock is not None:
             lock.close()
 
 
@@ -189,20 +191,20 @@ def _marker(conn: sqlite3.Connection) -> tuple[int, str] | None:
     return int(rows["bulk_from"]), rows.get("bulk_owner", "")
 
 
-def _lock(path: str) -> IO[bytes] | bool:
-    """Try the exclusive lock on ``<path>-bulk.lock``.
+def _lock(path: str) -> IO[bytes] | None:
+    """Take the exclusive lock on ``<path>-bulk.lock``.
 
-    Returns the open file holding it, ``False`` when another process or store object holds
-    it, or ``True`` when there is nothing to lock (an in-memory store, or no ``fcntl``).
+    Returns the open file holding it, or ``None`` when there is nothing to lock (an
+    in-memory store, or no ``fcntl``).
+
+    Raises:
+        BlockingIOError: another process or store object holds it.
     """
     if path == ":memory:" or path.startswith("file::memory:") or fcntl is None:
-        return True
+        return None
     handle = open(f"{path}-bulk.lock", "ab")  # noqa: SIM115 - held for the whole load
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return False
     except BaseException:
         handle.close()
         raise

@@ -34,26 +34,11 @@ def scope_of(key: str) -> Scope:
     return Scope.parse(key)
 
 
-@lru_cache(maxsize=65536)
-def json_list(items: tuple[str, ...]) -> str:
-    """`items` as a JSON array (cached: provenance tuples repeat across a bulk load)."""
-    return json.dumps(items)
-
-
-@lru_cache(maxsize=4096)
-def scope_key(scope: Scope) -> str:
-    """``scope.key``, cached."""
-    return scope.key
-
-
 def fact_row(fact: Fact, subject: int, obj: int | None) -> tuple[Any, ...]:
-    """The INSERT_FACT parameters of `fact`, its entities given as rowids."""
-    return (
-        fact.id, subject, fact.relation, obj, fact.literal, fact.text,
-        json_list(fact.agents), json_list(fact.episodes), float(fact.confidence),
-        float(fact.valid_from), fact.valid_to, float(fact.recorded_at), fact.status,
-        scope_key(fact.scope), fact.promoted_by,
-    )  # fmt: skip
+    """The INSERT_FACT parameters of one `fact`, its entities given as rowids (no checks)."""
+    return _row(
+        fact, subject, obj, fact.scope.key, json.dumps(fact.agents), json.dumps(fact.episodes)
+    )
 
 
 def fact_rows(facts: list[Fact], rowids: dict[str, int]) -> tuple[list[tuple[Any, ...]], list[int]]:
@@ -61,11 +46,10 @@ def fact_rows(facts: list[Fact], rowids: dict[str, int]) -> tuple[list[tuple[Any
 
     Entities are looked up in `rowids` (entity id -> rowid). Returns the rows and the
     positions of the facts naming an entity missing from `rowids`, whose rows are left as
-    ``()`` for the caller to build with `fact_row` once it has resolved them.
+    ``()`` for the caller to fill once it has resolved them.
 
     This is the hot loop of a bulk insert (about 1.5 us a fact): it reads each fact once and
-    caches the text of scopes and provenance tuples, which repeat. Numbers go in as they
-    are: the REAL columns store an int as a float.
+    caches the text of scopes and provenance tuples, which repeat.
     """
     rows: list[tuple[Any, ...]] = []
     pending: list[int] = []
@@ -90,12 +74,19 @@ def fact_rows(facts: list[Fact], rowids: dict[str, int]) -> tuple[list[tuple[Any
         episodes_text = lists.get(episodes)
         if episodes_text is None:
             episodes_text = lists[episodes] = json.dumps(episodes)
-        append((
-            fact.id, subject, fact.relation, obj_rowid, fact.literal, fact.text, agents_text,
-            episodes_text, fact.confidence, fact.valid_from, fact.valid_to, fact.recorded_at,
-            fact.status, key, fact.promoted_by,
-        ))  # fmt: skip
+        append(_row(fact, subject, obj_rowid, key, agents_text, episodes_text))
     return rows, pending
+
+
+def _row(
+    fact: Fact, subject: int, obj: int | None, scope: str, agents: str, episodes: str
+) -> tuple[Any, ...]:
+    # Numbers go in as they are: the REAL columns store an int as a float.
+    return (
+        fact.id, subject, fact.relation, obj, fact.literal, fact.text, agents, episodes,
+        fact.confidence, fact.valid_from, fact.valid_to, fact.recorded_at, fact.status, scope,
+        fact.promoted_by,
+    )  # fmt: skip
 
 
 _FACT_FIELDS = (

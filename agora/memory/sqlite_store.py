@@ -102,11 +102,11 @@ class SQLiteStore(SQLiteLevels):
         rows, pending = fact_rows(items, self._entity_rowids)
         if pending:  # entities this store object has not looked up yet: one query per 500
             waiting = [items[p] for p in pending]
-            rowids = self._rowids((f.subject for f in waiting), "subject")
+            self._rowids((f.subject for f in waiting), "subject")
             self._rowids((f.object_id for f in waiting if f.object_id is not None), "object_id")
-            for position, fact in zip(pending, waiting, strict=True):
-                obj = None if fact.object_id is None else rowids[fact.object_id]
-                rows[position] = fact_row(fact, rowids[fact.subject], obj)
+            resolved, _ = fact_rows(waiting, self._entity_rowids)
+            for position, row in zip(pending, resolved, strict=True):
+                rows[position] = row
         load, deferred = self._bulk, False
         with self._write() as conn:
             after = last_fact_rowid(conn)
