@@ -22,12 +22,6 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
-def fts_match(text: str) -> str | None:
-    """An FTS5 MATCH expression: any of the tokens of `text` (``None`` when it has none)."""
-    words = dict.fromkeys(tokens(text))
-    return " OR ".join(f'"{w}"' for w in words) or None
-
-
 def require(value: object, kind: type, what: str) -> None:
     """Raise `InvalidRecordError` unless `value` is a `kind` (a record, not a dict or text)."""
     if not isinstance(value, kind):

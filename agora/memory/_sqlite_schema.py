@@ -73,6 +73,11 @@ def connect(path: str, *, busy_timeout_s: float) -> sqlite3.Connection:
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA cache_size = -262144")  # 256 MiB
         _create(conn, path)
+        # Document frequencies of the FTS5 terms, for search plans (temp: never written to disk).
+        conn.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.facts_vocab "
+            "USING fts5vocab(main, facts_fts, row)"
+        )
     except sqlite3.DatabaseError as exc:
         raise StoreError(
             f"cannot open memory store {path!r}: {exc}. Check that the path is a memory "

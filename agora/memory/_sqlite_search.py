@@ -1,9 +1,18 @@
-"""Full-text search of `SQLiteStore`: FTS5 BM25 first, read filters after (internal).
+"""Full-text search of `SQLiteStore`: FTS5 BM25 within a scoring budget (internal).
 
-Ranking every match inside FTS5 and joining only the top few to ``facts`` for the read
-filters is about twice as fast as joining every match: a frequent word matches thousands of
-facts. When the filters reject too many of the top rows, the exact join query runs instead,
-so results are the same either way.
+The plan (`agora.memory._bm25.plan`) comes from each query word's document frequency,
+read from the ``temp.facts_vocab`` table (``fts5vocab``, made per connection by
+`agora.memory._sqlite_schema.connect`). Two ways to run it:
+
+- **every match scored** (the words match at most the budget);
+- **candidates scored**: a subquery takes the candidates and FTS5 scores them alone with
+  every word. It still walks every match, but ``bm25()``, its costly part, runs on the
+  candidates only (a unary ``+`` keeps SQLite from looking the candidates up one by one).
+
+Either way the top rows are ranked inside FTS5 first and only they are joined to ``facts``
+for the read filters, about twice as fast as joining every match. When the filters reject
+too many of them, a query with the filters inside runs instead (candidates taken among
+readable facts), so results are the same as filtering first.
 """
 
 from __future__ import annotations
@@ -11,18 +20,33 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from agora.memory._bm25 import Plan, plan, score_budget
+from agora.memory._rules import tokens
+
 _OVERFETCH = 4
 
 
 def ranked_facts(
-    conn: sqlite3.Connection, match: str, where: str, params: list[Any], limit: int
+    conn: sqlite3.Connection, text: str, where: str, params: list[Any], limit: int
 ) -> list[tuple[str, float]]:
-    """Fact ids and BM25 scores (higher is better) for FTS5 `match`, filtered by `where`."""
-    fetch = max(limit, 1) * _OVERFETCH
+    """Fact ids and BM25 scores (higher is better) for the words of `text`, filtered by `where`.
+
+    `where` is a fragment over ``facts f`` starting with `` AND`` (or empty), `params` its
+    parameters.
+    """
+    words = list(dict.fromkeys(tokens(text)))
+    if not words or limit <= 0:
+        return []
+    budget = score_budget(limit)
+    how = plan(frequencies(conn, words), budget)
+    if not how.words:
+        return []
+    match, fetch = _match(how.words), limit * _OVERFETCH
+    pick, args = _pick(how, "", [], budget)
     top = conn.execute(
-        "SELECT rowid, -bm25(facts_fts) AS score FROM facts_fts WHERE facts_fts MATCH ? "
+        f"SELECT rowid, -bm25(facts_fts) AS score FROM facts_fts WHERE facts_fts MATCH ?{pick} "
         "ORDER BY score DESC, rowid LIMIT ?",
-        (match, fetch),
+        [match, *args, fetch],
     ).fetchall()
     if not top:
         return []
@@ -30,11 +54,49 @@ def ranked_facts(
     sql = f"SELECT f.rowid, f.id FROM facts f WHERE f.rowid IN ({marks}){where}"
     passed = dict(conn.execute(sql, [*(r for r, _ in top), *params]).fetchall())
     found = [(passed[r], float(s)) for r, s in top if r in passed][:limit]
-    if len(found) == limit or len(top) < fetch:
+    if len(found) == limit or (len(top) < fetch and not how.pruned):
         return found
+    pick, args = _pick(how, where, params, budget)
     sql = (
         "SELECT f.id, -bm25(facts_fts) AS score FROM facts_fts JOIN facts f "
-        f"ON f.rowid = facts_fts.rowid WHERE facts_fts MATCH ?{where} "
+        f"ON f.rowid = facts_fts.rowid WHERE facts_fts MATCH ?{pick}{where} "
         "ORDER BY score DESC, f.rowid LIMIT ?"
     )
-    return [(i, float(s)) for i, s in conn.execute(sql, [match, *params, limit])]
+    return [(i, float(s)) for i, s in conn.execute(sql, [match, *args, *params, limit])]
+
+
+def frequencies(conn: sqlite3.Connection, words: list[str]) -> dict[str, int]:
+    """How many facts hold each of `words` (words FTS5 does not hold: 0)."""
+    ascii_words = [w for w in words if w.isascii()]
+    marks = ",".join("?" * len(ascii_words))
+    sql = f"SELECT term, doc FROM temp.facts_vocab WHERE term IN ({marks})"
+    found = dict(conn.execute(sql, ascii_words).fetchall()) if ascii_words else {}
+    for word in words:
+        if not word.isascii():  # FTS5 folds diacritics: let it tokenize the word itself
+            sql = "SELECT count(*) FROM facts_fts WHERE facts_fts MATCH ?"
+            found[word] = conn.execute(sql, (_match((word,)),)).fetchone()[0]
+    return {word: int(found.get(word, 0)) for word in words}
+
+
+def _match(words: tuple[str, ...]) -> str:
+    """An FTS5 MATCH expression: any of `words` (tokens, so free of quotes)."""
+    return " OR ".join(f'"{w}"' for w in words)
+
+
+def _pick(how: Plan, where: str, params: list[Any], budget: int) -> tuple[str, list[Any]]:
+    """The candidate clause of a pruned plan and its parameters (empty for a full plan).
+
+    With `where`, candidates are taken among the facts that pass it.
+    """
+    if not how.pruned:
+        return "", []
+    join = " JOIN facts f ON f.rowid = v.rowid" if where else ""
+    take = (
+        f"SELECT * FROM (SELECT v.rowid FROM facts_fts v{join} WHERE v.facts_fts MATCH ?{where} "
+        "ORDER BY v.rowid DESC LIMIT ?)"
+    )
+    takes, args = [take], [_match(how.selective), *params, budget]
+    if how.fill:
+        takes.append(take)
+        args += [_match(how.common), *params, how.fill]
+    return f" AND +facts_fts.rowid IN ({' UNION ALL '.join(takes)})", args

