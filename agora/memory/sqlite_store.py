@@ -70,11 +70,16 @@ class SQLiteStore(SQLiteLevels):
             _rules.check_entity(entity)
         rows = [(e.id, e.name, e.norm, e.type) for e in items]
         with self._write() as conn:
+            last = conn.execute("SELECT coalesce(max(rowid), 0) FROM entities").fetchone()[0]
             conn.executemany(
                 f"INSERT INTO entities({_ENTITY_COLUMNS}) VALUES (?,?,?,?) ON CONFLICT(id) "
                 "DO UPDATE SET name = excluded.name, norm = excluded.norm, type = excluded.type",
                 rows,
             )
+            sql = "SELECT id, rowid FROM entities WHERE rowid > ?"
+            added = conn.execute(sql, (last,)).fetchall()
+        # Committed: the facts that name these entities next need no lookup.
+        self._entity_rowids.update(added)
         return len(rows)
 
     def get_entity(self, entity_id: str) -> Entity | None:

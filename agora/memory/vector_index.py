@@ -130,8 +130,9 @@ class VectorIndex:
         scores = np.concatenate([self._scores(q, slice(a, b)) for a, b in spans])
         top = _top(scores, k)
         rows = np.concatenate([np.arange(a, b) for a, b in spans])[top]
-        pairs = zip(rows, top, strict=True)
-        return [(self._ids[int(r)], round(float(scores[t]), 6)) for r, t in pairs]
+        ids = self._ids
+        best = np.round(scores[top].astype(np.float64), 6).tolist()
+        return [(ids[r], score) for r, score in zip(rows.tolist(), best, strict=True)]
 
     def save(self, path: str | Path) -> None:
         """Write the index to `path` (``.npz``).
