@@ -29,13 +29,13 @@ from agora.memory._rules import tokens
 
 K1, B = 1.2, 0.75
 #: Least number of documents a search scores before it prunes (see `score_budget`).
-MIN_BUDGET = 256
+MIN_BUDGET = 128
 #: Documents scored per result asked for, when that is more than `MIN_BUDGET`.
-PER_RESULT = 16
+PER_RESULT = 8
 
 
 def score_budget(limit: int) -> int:
-    """Most documents a search for `limit` results scores: max(256, 16 x limit)."""
+    """Most documents a search for `limit` results scores: max(128, 8 x limit)."""
     return max(MIN_BUDGET, PER_RESULT * limit)
 
 

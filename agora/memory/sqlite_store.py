@@ -345,7 +345,7 @@ class SQLiteStore(SQLiteLevels):
     ) -> list[tuple[str, float]]:
         """Fact ids ranked by FTS5 BM25 over fact text (any word matches), best first.
 
-        A query whose words match more than ``max(256, 16 x limit)`` facts scores a bounded
+        A query whose words match more than ``max(128, 8 x limit)`` facts scores a bounded
         candidate set (the facts of its rarest words, then the newest facts of its common
         ones; see `agora.memory._bm25`), so a common word costs little.
         """

@@ -30,8 +30,8 @@ def test_a_single_word_over_budget_is_its_own_candidate_source() -> None:
 
 
 def test_the_budget_grows_with_the_limit() -> None:
-    assert score_budget(1) == score_budget(16) == 256
-    assert score_budget(100) == 1600
+    assert score_budget(1) == score_budget(16) == 128
+    assert score_budget(100) == 800
 
 
 def _corpus(store: Store, common: int, rare: int) -> list[Fact]:
@@ -53,9 +53,9 @@ def test_a_pruned_search_ranks_the_rare_word_first(store: Store) -> None:
     facts = _corpus(store, common=400, rare=3)
     hits = store.search("zebra common", limit=5)
     assert {i for i, _ in hits[:3]} == {f.id for f in facts[-3:]}  # both words: best
-    # Then the candidates of "common": its newest 253 facts (256 less the 3 of "zebra"),
-    # facts 150-402; equal scores, so the oldest of them first.
-    assert [i for i, _ in hits[3:]] == [facts[150].id, facts[151].id]
+    # Then the candidates of "common": its newest 125 facts (128 less the 3 of "zebra"),
+    # facts 278-402; equal scores, so the oldest of them first.
+    assert [i for i, _ in hits[3:]] == [facts[278].id, facts[279].id]
 
 
 def test_a_narrow_reader_still_gets_a_full_page_from_a_pruned_search(store: Store) -> None:
@@ -124,5 +124,5 @@ def test_pruning_can_be_turned_off_by_budget(
     exact = store.search("common", limit=3)
     # Equal scores (same length): exact ranking breaks ties by age, pruned takes the newest.
     assert [i for i, _ in exact] == [f.id for f in facts[:3]]
-    assert {i for i, _ in pruned} <= {f.id for f in facts[-256:]}
+    assert {i for i, _ in pruned} <= {f.id for f in facts[-128:]}
     store.close()
