@@ -26,6 +26,8 @@ Example:
 
 from __future__ import annotations
 
+import os
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -135,7 +137,10 @@ class VectorIndex:
         return [(ids[r], score) for r, score in zip(rows.tolist(), best, strict=True)]
 
     def save(self, path: str | Path) -> None:
-        """Write the index to `path` (``.npz``).
+        """Write the index to `path` (NumPy ``.npz`` format, at exactly that path).
+
+        The file is written beside `path` and renamed over it, so a crash leaves the old
+        file or the new one, never half of one.
 
         Example:
             >>> import tempfile, os
@@ -150,16 +155,37 @@ class VectorIndex:
         centroids = self._centroids
         if centroids is None:
             centroids = np.zeros((0, self.dim), np.float32)
-        np.savez(
-            path, codes=self._codes[:n], scale=self._scale[:n], ids=np.array(self._ids, dtype=str),
-            assign=self._assign[:n], centroids=centroids,
-            meta=np.array([self.train_at, self.probes, self.seed, self._trained_size]),
-        )  # fmt: skip
+        target = Path(path)
+        partial = target.with_name(f".{target.name}.partial")
+        with open(partial, "wb") as out:  # a file object: NumPy adds no ".npz" to the name
+            np.savez(
+                out, codes=self._codes[:n], scale=self._scale[:n],
+                ids=np.array(self._ids, dtype=str), assign=self._assign[:n], centroids=centroids,
+                meta=np.array([self.train_at, self.probes, self.seed, self._trained_size]),
+            )  # fmt: skip
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, target)
 
     @classmethod
     def load(cls, path: str | Path) -> VectorIndex:
-        """Read an index written by `save`."""
-        with np.load(path) as data:
+        """Read an index written by `save`.
+
+        Raises:
+            UserError: `path` is missing, or is not an index written by `save`.
+        """
+        try:
+            return cls._read(path)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            raise UserError(
+                f"cannot read a vector index from {str(path)!r} ({type(exc).__name__}: {exc}); "
+                "pass a file written by VectorIndex.save, or rebuild the index with "
+                "Retriever.rebuild_index()"
+            ) from exc
+
+    @classmethod
+    def _read(cls, path: str | Path) -> VectorIndex:
+        with np.load(path, allow_pickle=False) as data:
             codes = data["codes"]
             train_at, probes, seed, trained = (int(v) for v in data["meta"])
             index = cls(codes.shape[1], quantization=str(codes.dtype), train_at=train_at,  # type: ignore[arg-type]

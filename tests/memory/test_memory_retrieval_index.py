@@ -86,6 +86,27 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     assert loaded.search(rows[42], k=5) == before
 
 
+def test_save_writes_exactly_the_path_given_and_replaces_it_whole(tmp_path: Path) -> None:
+    index = VectorIndex(4)
+    index.add(["a"], unit_rows(1, 4))
+    index.save(tmp_path / "index")  # no suffix: NumPy must not add ".npz"
+    index.add(["b"], unit_rows(1, 4))
+    index.save(tmp_path / "index")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index"]
+    assert len(VectorIndex.load(tmp_path / "index")) == 2
+
+
+def test_loading_something_else_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="rebuild_index"):
+        VectorIndex.load(tmp_path / "missing.npz")
+    (tmp_path / "notes.txt").write_text("not an index")
+    with pytest.raises(UserError, match="VectorIndex.save"):
+        VectorIndex.load(tmp_path / "notes.txt")
+    np.savez(tmp_path / "other.npz", x=np.zeros(3))
+    with pytest.raises(UserError, match="other.npz"):
+        VectorIndex.load(tmp_path / "other.npz")
+
+
 def test_add_checks_shapes() -> None:
     with pytest.raises(UserError, match="ids"):
         VectorIndex(4).add(["a", "b"], unit_rows(1, 4))
