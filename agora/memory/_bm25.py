@@ -107,8 +107,7 @@ class BM25Index:
 
         Ties go to the older document, as in SQLite's ``ORDER BY score DESC, rowid``.
         """
-        n_docs = len(self._lengths)
-        if n_docs == 0:
+        if not self._lengths or limit <= 0:
             return []
         words = dict.fromkeys(tokens(query))
         how = plan({w: len(self._postings.get(w, ())) for w in words}, score_budget(limit))

@@ -9,10 +9,11 @@ read from the ``temp.facts_vocab`` table (``fts5vocab``, made per connection by
   every word. It still walks every match, but ``bm25()``, its costly part, runs on the
   candidates only (a unary ``+`` keeps SQLite from looking the candidates up one by one).
 
-Either way the top rows are ranked inside FTS5 first and only they are joined to ``facts``
-for the read filters, about twice as fast as joining every match. When the filters reject
-too many of them, a query with the filters inside runs instead (candidates taken among
-readable facts), so results are the same as filtering first.
+Either way the rows are ranked inside FTS5 first and only the top ones (every candidate,
+for a pruned plan) are joined to ``facts`` for the read filters, about twice as fast as
+joining every match. When the filters reject too many of them (for a pruned plan: any),
+a query with the filters inside runs instead, candidates taken among readable facts, so
+results are the same as filtering first.
 """
 
 from __future__ import annotations
@@ -41,7 +42,11 @@ def ranked_facts(
     how = plan(frequencies(conn, words), budget)
     if not how.words:
         return []
-    match, fetch = _match(how.words), limit * _OVERFETCH
+    match = _match(how.words)
+    # A pruned plan ranks every candidate (at most about the budget), so that the filter
+    # check below sees them all: only when none is rejected are they the same candidates
+    # as those taken among readable facts.
+    fetch = budget + how.fill if how.pruned else limit * _OVERFETCH
     pick, args = _pick(how, "", [], budget)
     top = conn.execute(
         f"SELECT rowid, -bm25(facts_fts) AS score FROM facts_fts WHERE facts_fts MATCH ?{pick} "
@@ -53,9 +58,12 @@ def ranked_facts(
     marks = ",".join("?" * len(top))
     sql = f"SELECT f.rowid, f.id FROM facts f WHERE f.rowid IN ({marks}){where}"
     passed = dict(conn.execute(sql, [*(r for r, _ in top), *params]).fetchall())
-    found = [(passed[r], float(s)) for r, s in top if r in passed][:limit]
-    if len(found) == limit or (len(top) < fetch and not how.pruned):
-        return found
+    found = [(passed[r], float(s)) for r, s in top if r in passed]
+    if how.pruned:
+        if len(found) == len(top):  # no candidate rejected
+            return found[:limit]
+    elif len(found) >= limit or len(top) < fetch:
+        return found[:limit]
     pick, args = _pick(how, where, params, budget)
     sql = (
         "SELECT f.id, -bm25(facts_fts) AS score FROM facts_fts JOIN facts f "

@@ -133,8 +133,8 @@ class VectorIndex:
         top = _top(scores, k)
         rows = np.concatenate([np.arange(a, b) for a, b in spans])[top]
         ids = self._ids
-        best = np.round(scores[top].astype(np.float64), 6).tolist()
-        return [(ids[r], score) for r, score in zip(rows.tolist(), best, strict=True)]
+        best = scores[top].tolist()
+        return [(ids[r], round(s, 6)) for r, s in zip(rows.tolist(), best, strict=True)]
 
     def save(self, path: str | Path) -> None:
         """Write the index to `path` (NumPy ``.npz`` format, at exactly that path).
@@ -157,15 +157,21 @@ class VectorIndex:
             centroids = np.zeros((0, self.dim), np.float32)
         target = Path(path)
         partial = target.with_name(f".{target.name}.partial")
-        with open(partial, "wb") as out:  # a file object: NumPy adds no ".npz" to the name
-            np.savez(
-                out, codes=self._codes[:n], scale=self._scale[:n],
-                ids=np.array(self._ids, dtype=str), assign=self._assign[:n], centroids=centroids,
-                meta=np.array([self.train_at, self.probes, self.seed, self._trained_size]),
-            )  # fmt: skip
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, target)
+        try:
+            with open(partial, "wb") as out:  # a file object: NumPy adds no ".npz" to the name
+                np.savez(
+                    out, codes=self._codes[:n], scale=self._scale[:n],
+                    ids=np.array(self._ids, dtype=str), assign=self._assign[:n],
+                    centroids=centroids,
+                    meta=np.array([self.train_at, self.probes, self.seed, self._trained_size]),
+                )  # fmt: skip
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        _sync_dir(target.parent)
 
     @classmethod
     def load(cls, path: str | Path) -> VectorIndex:
@@ -185,7 +191,10 @@ class VectorIndex:
 
     @classmethod
     def _read(cls, path: str | Path) -> VectorIndex:
-        with np.load(path, allow_pickle=False) as data:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ValueError("a single NumPy array, not an .npz archive")
+        with loaded as data:
             codes = data["codes"]
             train_at, probes, seed, trained = (int(v) for v in data["meta"])
             index = cls(codes.shape[1], quantization=str(codes.dtype), train_at=train_at,  # type: ignore[arg-type]
@@ -288,6 +297,20 @@ class VectorIndex:
             (int(bounds[p]), int(bounds[p + 1])) for p in _top(self._centroids @ q, self.probes)
         ]
         return [*spans, (self._sorted, len(self))]
+
+
+def _sync_dir(directory: Path) -> None:
+    """Flush `directory`'s entries (a rename in it survives a power cut); best effort."""
+    try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
 
 
 def _top(scores: _F32, k: int) -> npt.NDArray[np.int64]:

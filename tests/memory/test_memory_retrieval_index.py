@@ -102,6 +102,9 @@ def test_loading_something_else_says_what_to_do(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not an index")
     with pytest.raises(UserError, match="VectorIndex.save"):
         VectorIndex.load(tmp_path / "notes.txt")
+    np.save(tmp_path / "array.npy", np.zeros(3))
+    with pytest.raises(UserError, match="array.npy"):
+        VectorIndex.load(tmp_path / "array.npy")
     np.savez(tmp_path / "other.npz", x=np.zeros(3))
     with pytest.raises(UserError, match="other.npz"):
         VectorIndex.load(tmp_path / "other.npz")

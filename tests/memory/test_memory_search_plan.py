@@ -78,39 +78,55 @@ def test_a_word_with_diacritics_is_counted_as_fts_folds_it() -> None:
     store.close()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     texts=st.lists(
         st.lists(st.sampled_from(["a", "b", "c", "d", "e", "f"]), min_size=1, max_size=4),
         min_size=1,
         max_size=60,
-    ),  # fmt: skip
+    ),
     readers=st.lists(st.booleans(), min_size=60, max_size=60),
     query=st.lists(st.sampled_from(["a", "b", "c", "d", "e", "f", "z"]), min_size=1, max_size=4),
-    limit=st.integers(1, 6),
+    limit=st.integers(-1, 6),
     scoped=st.booleans(),
 )
 def test_both_backends_prune_and_rank_alike(
     texts: list[list[str]], readers: list[bool], query: list[str], limit: int, scoped: bool
 ) -> None:
+    entity = Entity.named("x")
+    facts = [
+        Fact.triple(entity, "r", f"o{i}", agent="a1" if readers[i] else "a2",
+                    scope=A1 if readers[i] else A2, text=" ".join(words))
+        for i, words in enumerate(texts)
+    ]  # fmt: skip
     old = _bm25.MIN_BUDGET, _bm25.PER_RESULT
     _bm25.MIN_BUDGET, _bm25.PER_RESULT = 4, 2  # prune at test sizes
     try:
         results = []
         for store in (SQLiteStore(":memory:"), NetworkXStore()):
-            entity = Entity.named("x")
             store.upsert_entities([entity])
-            store.add_facts(
-                Fact.triple(entity, "r", f"o{i}", agent="a1" if readers[i] else "a2",
-                            scope=A1 if readers[i] else A2, text=" ".join(words))
-                for i, words in enumerate(texts)
-            )  # fmt: skip
+            store.add_facts(facts)
             hits = store.search(" ".join(query), scope=A1 if scoped else None, limit=limit)
-            results.append([(store.get_fact(i).object_id, round(s, 6)) for i, s in hits])  # type: ignore[union-attr]
+            results.append([(fact_id, round(score, 6)) for fact_id, score in hits])
             store.close()
         assert results[0] == results[1]
     finally:
         _bm25.MIN_BUDGET, _bm25.PER_RESULT = old
+
+
+def test_candidates_of_a_filtered_search_are_taken_among_readable_facts(store: Store) -> None:
+    # The newest facts saying "b" belong to someone else: the reader's candidates are its
+    # own 128 newest, so its best (oldest, on equal scores) is its first fact.
+    entity = Entity.named("x")
+    store.upsert_entities([entity])
+    facts = [
+        Fact.triple(entity, "r", f"o{i}", agent="a2" if i >= 128 else "a1",
+                    scope=A2 if i >= 128 else A1, text="b", valid_from=float(i))
+        for i in range(130)
+    ]  # fmt: skip
+    store.add_facts(facts)
+    assert [i for i, _ in store.search("b", scope=A1, limit=1)] == [facts[0].id]
+    assert store.search("b", limit=0) == store.search("b", limit=-1) == []
 
 
 @pytest.mark.parametrize("backend", [SQLiteStore, NetworkXStore])
