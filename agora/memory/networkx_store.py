@@ -136,7 +136,7 @@ class NetworkXStore(NetworkXLevels):
             if keep(f) and (relation is None or f.relation == relation)
         ]
         found.sort(key=lambda f: f.valid_from)  # stable: insertion order breaks ties
-        return found[:limit]
+        return found if limit is None else found[: max(limit, 0)]
 
     def facts_about(self, entity_id: str, **filters: Any) -> list[Fact]:
         """Shorthand for ``facts(about=entity_id, ...)``."""

@@ -220,6 +220,8 @@ class SQLiteStore(SQLiteLevels):
         if relation is not None:
             where, params = where + " AND f.relation = ?", [*params, relation]
         order = "ORDER BY f.valid_from, f.rowid"
+        if limit is not None and limit <= 0:
+            return []
         if limit is None:
             sql = f"SELECT {FACT_COLUMNS} FROM {FACT_FROM} WHERE 1{where} {order}"
             return [fact_of(r) for r in self._conn.execute(sql, params)]

@@ -189,7 +189,10 @@ class Store(Protocol):
         statuses: Collection[FactStatus] | None = None,
         limit: int | None = None,
     ) -> list[Fact]:
-        """Facts matching the filters (`about`: subject or object entity), oldest first."""
+        """Facts matching the filters (`about`: subject or object entity), oldest first.
+
+        At most `limit` of them (``None``: all; 0 or less: none).
+        """
         ...
 
     def facts_about(self, entity_id: str, **filters: Any) -> list[Fact]:
@@ -234,6 +237,9 @@ class Store(Protocol):
         limit: int = 10,
     ) -> list[tuple[str, float]]:
         """Fact ids ranked by BM25 over fact text, best first, with scores (higher is better).
+
+        At most `limit` of them (0 or less: none). A query whose words match more facts than
+        the scoring budget scores a bounded candidate set (see `agora.memory._bm25`).
 
         Hybrid retrieval (BM25 fused with embeddings by reciprocal rank) builds on this ranked
         list; it lives in the retrieval layer, not in stores.

@@ -56,6 +56,7 @@ def test_facts_round_trip_with_provenance(store: Store) -> None:
     many = [w.studied.id, "f_missing", literal.id, *(f"f_none{i}" for i in range(600))]
     assert store.get_facts(many) == {w.studied.id: w.studied, literal.id: literal}
     assert store.get_facts([]) == {}
+    assert store.facts(about=w.ada.id, limit=0) == store.facts(limit=-1) == []
     about_ada = [f.id for f in store.facts(about=w.ada.id)]
     assert about_ada == [w.studied.id, w.lived.id, w.worked.id, literal.id]
     assert [f.id for f in store.facts(about=w.babbage.id, relation="designed")] == [w.built.id]
