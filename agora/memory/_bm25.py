@@ -7,13 +7,22 @@
 against 0.4 us at 1M facts: ``bm25()`` looks up the document's length), and a query word
 that is common in the store ("of", a frequent relation) matches a large share of it. So a
 search scores every match only while the query's words match at most `score_budget`
-documents in all. Beyond that it scores a bounded candidate set, as Lucene's common-terms
-query did: the documents of the *selective* words (the rarest ones whose documents fit the
-budget together; at least the rarest word), newest first, and the newest documents of the
-*common* words in the room left. Every candidate is scored with every query word, so the
-common words still rank the candidates; a document holding only common words can be
-missed when it is older than the candidates taken. Read filters (scope, status, time)
-apply while candidates are taken, so a narrow reader still gets a full budget of them.
+documents in all. Beyond that:
+
+1. words held by more than a tenth of all documents (`COMMON_SHARE`: "of", "the") are left
+   out, unless every word is one (then the rarest stays): their IDF is low (at most
+   ln 9 = 2.2, against about 10 for a word in a few facts of a million), and walking their
+   matches is what such a search would spend its time on;
+2. if the remaining words fit the budget, every match of theirs is scored;
+3. otherwise a bounded candidate set is scored, as Lucene's common-terms query did: the
+   documents of the *selective* words (the rarest ones whose documents fit the budget
+   together; at least the rarest word), newest first, and the newest documents of the
+   *common* words in the room left. Every candidate is scored with every remaining word,
+   so the common words still rank the candidates; a document holding only common words
+   can be missed when it is older than the candidates taken.
+
+Read filters (scope, status, time) apply while candidates are taken, so a narrow reader
+still gets a full budget of them.
 """
 
 from __future__ import annotations
@@ -32,6 +41,9 @@ K1, B = 1.2, 0.75
 MIN_BUDGET = 128
 #: Documents scored per result asked for, when that is more than `MIN_BUDGET`.
 PER_RESULT = 8
+#: Over the budget, words held by more than this share of all documents ("of", "the") are
+#: left out of the search (their IDF is near 0), unless every query word is one.
+COMMON_SHARE = 0.1
 
 
 def score_budget(limit: int) -> int:
@@ -58,16 +70,23 @@ class Plan:
         return bool(self.selective)
 
 
-def plan(frequencies: Mapping[str, int], budget: int) -> Plan:
+def plan(frequencies: Mapping[str, int], budget: int, documents: int | None = None) -> Plan:
     """The search plan for query words with these document `frequencies` (see the module doc).
+
+    `documents` is how many documents the index holds; over the budget, words held by more
+    than `COMMON_SHARE` of them are left out (``None``: none is).
 
     Example:
         >>> plan({"ada": 3, "of": 900}, budget=256)
         Plan(words=('ada', 'of'), selective=('ada',), common=('of',), fill=253)
+        >>> plan({"ada": 3, "of": 900}, budget=256, documents=2000)
+        Plan(words=('ada',), selective=(), common=(), fill=0)
         >>> plan({"ada": 3, "of": 90}, budget=256).pruned
         False
     """
     present = sorted((n, word) for word, n in frequencies.items() if n > 0)
+    if sum(n for n, _ in present) > budget and documents is not None:
+        present = [(n, w) for n, w in present if n <= COMMON_SHARE * documents] or present[:1]
     words = tuple(word for _, word in present)
     if sum(n for n, _ in present) <= budget:
         return Plan(words)
@@ -110,7 +129,8 @@ class BM25Index:
         if not self._lengths or limit <= 0:
             return []
         words = dict.fromkeys(tokens(query))
-        how = plan({w: len(self._postings.get(w, ())) for w in words}, score_budget(limit))
+        frequencies = {w: len(self._postings.get(w, ())) for w in words}
+        how = plan(frequencies, score_budget(limit), len(self._lengths))
         if how.pruned:
             docs = self._newest(how.selective, keep, score_budget(limit))
             docs |= self._newest(how.common, keep, how.fill)

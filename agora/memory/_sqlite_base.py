@@ -12,6 +12,7 @@ from typing import Self
 from agora.errors import InvalidRecordError, StoreError
 from agora.memory._sqlite_bulk import BulkLoad
 from agora.memory._sqlite_schema import connect
+from agora.memory._sqlite_search import FrequencyCache
 
 _CHUNK = 500  # ids per IN (...) query
 
@@ -26,6 +27,7 @@ class SQLiteBase:
         # back from the database (committed or in the current transaction) are cached.
         self._entity_rowids: dict[str, int] = {}
         self._bulk: BulkLoad | None = None  # inside bulk_load(): indexing is deferred
+        self._frequencies = FrequencyCache()  # of search words; cleared by every write
 
     def close(self) -> None:
         """Close the connection; later calls raise `agora.StoreError`. Closing twice is fine."""
@@ -71,6 +73,7 @@ class SQLiteBase:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        self._frequencies.clear()
 
     def _rowids(self, ids: Iterable[str], field: str) -> dict[str, int]:
         """Rowids of entity `ids`; raise `InvalidRecordError` naming `field` if one is unknown."""

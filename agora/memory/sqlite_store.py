@@ -352,7 +352,7 @@ class SQLiteStore(SQLiteLevels):
         ones; see `agora.memory._bm25`), so a common word costs little.
         """
         where, params = fact_filter("f", scope=scope, valid_at=valid_at, statuses=statuses)
-        return ranked_facts(self._conn, text, where, params, limit)
+        return ranked_facts(self._conn, text, where, params, limit, self._frequencies)
 
     def edges(self, *, scope: Scope | None = None) -> EdgeList:
         """Current (active and disputed) entity-to-entity facts as arrays."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,19 +31,30 @@ def test_a_single_word_over_budget_is_its_own_candidate_source() -> None:
     assert plan({"missing": 0}, budget=256) == Plan(words=())
 
 
+def test_over_budget_words_in_more_than_a_tenth_of_the_documents_are_left_out() -> None:
+    frequencies = {"ada": 3, "of": 900, "the": 950}
+    assert plan(frequencies, budget=256, documents=2000) == Plan(words=("ada",))
+    assert plan({"of": 900, "the": 950}, budget=256, documents=2000) == Plan(
+        words=("of",), selective=("of",)
+    )  # all common: the rarest stays
+    assert plan({"ada": 3, "of": 200}, budget=256, documents=1000).words == ("ada", "of")
+
+
 def test_the_budget_grows_with_the_limit() -> None:
     assert score_budget(1) == score_budget(16) == 128
     assert score_budget(100) == 800
 
 
-def _corpus(store: Store, common: int, rare: int) -> list[Fact]:
-    """`common` facts saying "common" (a1, then a2 for the newest tenth), `rare` with "zebra"."""
+def _corpus(store: Store, common: int, rare: int, filler: int = 0) -> list[Fact]:
+    """`filler` facts without the query words, then `common` saying "common" (a1, then a2
+    for the newest tenth), then `rare` saying "zebra common"; returns them in that order."""
     entity = Entity.named("thing")
     store.upsert_entities([entity])
     facts = []
-    for i in range(common + rare):
-        scope = A2 if common - common // 10 <= i < common else A1
-        words = "zebra common" if i >= common else f"common filler{i % 7}"
+    for i in range(filler + common + rare):
+        j = i - filler
+        scope = A2 if common - common // 10 <= j < common else A1
+        words = "other" if j < 0 else "zebra common" if j >= common else f"common filler{i % 7}"
         text = f"thing says {words} v{i}"
         facts.append(Fact.triple(entity, "says", f"v{i}", agent=str(scope.agent_id), scope=scope,
                                  text=text, valid_from=float(i)))  # fmt: skip
@@ -50,12 +63,22 @@ def _corpus(store: Store, common: int, rare: int) -> list[Fact]:
 
 
 def test_a_pruned_search_ranks_the_rare_word_first(store: Store) -> None:
-    facts = _corpus(store, common=400, rare=3)
+    # 153 facts say "common" (over the budget of 128, under a tenth of the 1,553 facts).
+    facts = _corpus(store, common=150, rare=3, filler=1400)
     hits = store.search("zebra common", limit=5)
     assert {i for i, _ in hits[:3]} == {f.id for f in facts[-3:]}  # both words: best
     # Then the candidates of "common": its newest 125 facts (128 less the 3 of "zebra"),
-    # facts 278-402; equal scores, so the oldest of them first.
-    assert [i for i, _ in hits[3:]] == [facts[278].id, facts[279].id]
+    # the 122 newest of the 150 that say only "common"; equal scores, oldest first.
+    said = facts[1400:1550]
+    assert [i for i, _ in hits[3:]] == [said[28].id, said[29].id]
+
+
+def test_over_budget_a_word_in_most_facts_is_left_out(store: Store) -> None:
+    facts = _corpus(store, common=400, rare=3)  # every fact says "common"
+    alone = store.search("zebra", limit=5)
+    assert store.search("zebra common", limit=5) == alone  # "common" left out
+    assert {i for i, _ in alone} == {f.id for f in facts[-3:]}
+    assert len(store.search("common says", limit=5)) == 5  # all common: the rarest stays
 
 
 def test_a_narrow_reader_still_gets_a_full_page_from_a_pruned_search(store: Store) -> None:
@@ -142,3 +165,22 @@ def test_pruning_can_be_turned_off_by_budget(
     assert [i for i, _ in exact] == [f.id for f in facts[:3]]
     assert {i for i, _ in pruned} <= {f.id for f in facts[-128:]}
     store.close()
+
+
+@pytest.mark.parametrize("writer", ["same store", "another connection"])
+def test_word_counts_kept_between_searches_follow_every_write(writer: str, tmp_path: Path) -> None:
+    reader = SQLiteStore(tmp_path / "memory.db")
+    _corpus(reader, common=200, rare=0)
+    assert reader.search("zebra common", limit=3)  # counts "zebra" as in no fact
+    other = SQLiteStore(tmp_path / "memory.db") if writer == "another connection" else reader
+    entity = Entity.named("thing")
+    zebras = [
+        Fact.triple(
+            entity, "says", f"z{i}", agent="a1", scope=A1, text=f"thing says zebra common z{i}"
+        )
+        for i in range(3)
+    ]
+    other.add_facts(zebras)
+    assert {i for i, _ in reader.search("zebra common", limit=3)} == {f.id for f in zebras}
+    other.close()
+    reader.close()
