@@ -26,3 +26,13 @@ def test_memory_benchmark_runs_small_and_prints_both_backends() -> None:
         "peak RSS",
     ):
         assert label in done.stdout
+
+
+@pytest.mark.slow
+def test_common_word_benchmark_runs_small() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.search_common_words", "--facts", "3000",
+         "--queries", "20"],
+        capture_output=True, text=True, timeout=120, check=True, cwd=SCRIPT.parents[1],
+    )  # fmt: skip
+    assert "scoring budget (default)" in done.stdout and "every match scored" in done.stdout
