@@ -42,10 +42,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from agora.embeddings import HashEmbedder
 from agora.memory import (
@@ -63,6 +63,7 @@ from agora.memory import (
 
 BATCH = 50_000
 AB_BLOCK = 100  # queries per block when two variants are timed side by side
+T = TypeVar("T")
 CLUSTER = 100
 AGENTS = [Scope.agent(f"a{i}", team=f"t{i % 4}") for i in range(16)]
 
@@ -110,6 +111,31 @@ def every_match_scored() -> Iterator[None]:
         _bm25.MIN_BUDGET = old
 
 
+def time_ab(
+    queries: list[str], call: Callable[[str], T]
+) -> tuple[list[float], list[float], list[T]]:
+    """Seconds per `call(q)` by default and with every match scored, side by side.
+
+    The two run in alternating blocks of `AB_BLOCK` queries (query by query, the heavier
+    variant would evict the caches of the other). Also returns the default run's results.
+    """
+    default: list[float] = []
+    every: list[float] = []
+    results: list[T] = []
+    for block in range(0, len(queries), AB_BLOCK):
+        chunk = queries[block : block + AB_BLOCK]
+        for q in chunk:
+            start = time.perf_counter()
+            results.append(call(q))
+            default.append(time.perf_counter() - start)
+        with every_match_scored():
+            for q in chunk:
+                start = time.perf_counter()
+                call(q)
+                every.append(time.perf_counter() - start)
+    return default, every, results
+
+
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
@@ -126,22 +152,15 @@ def measure_hybrid(retriever: Retriever, queries: list[str]) -> dict[str, float]
     start = time.perf_counter()
     retriever.index.search(retriever.embed_query(queries[0]), k=10)  # type: ignore[arg-type]
     train_s = time.perf_counter() - start
-    embed, retrieve, retrieve_all, sizes = [], [], [], []
-    for block in range(0, len(queries), AB_BLOCK):  # A/B in alternating blocks of queries
-        for q in queries[block : block + AB_BLOCK]:
-            start = time.perf_counter()
-            vector = retriever.embed_query(q)
-            mid = time.perf_counter()
-            found = retriever.retrieve(q, query_vector=vector, token_budget=500)
-            retrieve.append(time.perf_counter() - mid)
-            embed.append(mid - start)
-            sizes.append(len(found.facts))
-        with every_match_scored():
-            for q in queries[block : block + AB_BLOCK]:
-                vector = retriever.embed_query(q)
-                start = time.perf_counter()
-                retriever.retrieve(q, query_vector=vector, token_budget=500)
-                retrieve_all.append(time.perf_counter() - start)
+    embed, vectors = [], {}
+    for q in queries:
+        start = time.perf_counter()
+        vectors[q] = retriever.embed_query(q)
+        embed.append(time.perf_counter() - start)
+    retrieve, retrieve_all, found = time_ab(
+        queries, lambda q: retriever.retrieve(q, query_vector=vectors[q], token_budget=500)
+    )
+    sizes = [len(r.facts) for r in found]
     hits = 0
     for q in queries[:20]:
         vector = retriever.embed_query(q)
@@ -212,17 +231,7 @@ def run_backend(
     load = os.getloadavg()[0]
     rng = random.Random(seed + 1)
     queries = [f"ent{rng.randrange(n_entities)} w{rng.randrange(2000)}" for _ in range(n_queries)]
-    search, search_all = [], []
-    for block in range(0, len(queries), AB_BLOCK):
-        for q in queries[block : block + AB_BLOCK]:
-            start = time.perf_counter()
-            store.search(q, limit=10)
-            search.append(time.perf_counter() - start)
-        with every_match_scored():
-            for q in queries[block : block + AB_BLOCK]:
-                start = time.perf_counter()
-                store.search(q, limit=10)
-                search_all.append(time.perf_counter() - start)
+    search, search_all, _ = time_ab(queries, lambda q: store.search(q, limit=10))
     hops, sizes = [], []
     for _ in range(n_queries):
         entity = f"e{rng.randrange(n_entities)}"

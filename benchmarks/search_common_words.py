@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from agora.memory import SQLiteStore
-from benchmarks.memory_scale import AB_BLOCK, entities, every_match_scored, fact_batches
+from benchmarks.memory_scale import entities, fact_batches, percentiles, time_ab
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,26 +48,13 @@ def main(argv: list[str] | None = None) -> int:
               f"(loaded in {time.perf_counter() - start:.0f} s)")  # fmt: skip
         queries = [f"ent{rng.randrange(n_entities)} of w{rng.randrange(2000)}"
                    for _ in range(args.queries)]  # fmt: skip
-        budget: list[float] = []
-        every: list[float] = []
-        for block in range(0, len(queries), AB_BLOCK):
-            for q in queries[block : block + AB_BLOCK]:
-                start = time.perf_counter()
-                store.search(q, limit=16)
-                budget.append(time.perf_counter() - start)
-            with every_match_scored():
-                for q in queries[block : block + AB_BLOCK]:
-                    start = time.perf_counter()
-                    store.search(q, limit=16)
-                    every.append(time.perf_counter() - start)
+        budget, every, _ = time_ab(queries, lambda q: store.search(q, limit=16))
         store.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for label, samples in (("scoring budget (default)", budget), ("every match scored", every)):
-        ordered = sorted(samples)
-        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-        print(f"{label:<26} p50 {statistics.median(ordered) * 1e3:8.2f} ms   "
-              f"p95 {p95 * 1e3:8.2f} ms")  # fmt: skip
+        p50, p95 = percentiles(samples)
+        print(f"{label:<26} p50 {p50:8.2f} ms   p95 {p95:8.2f} ms")
     print(f"every match / budget, p50: {statistics.median(every) / statistics.median(budget):.1f}x")
     return 0
 

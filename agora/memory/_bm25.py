@@ -42,7 +42,7 @@ MIN_BUDGET = 128
 #: Documents scored per result asked for, when that is more than `MIN_BUDGET`.
 PER_RESULT = 8
 #: Over the budget, words held by more than this share of all documents ("of", "the") are
-#: left out of the search (their IDF is near 0), unless every query word is one.
+#: left out of the search (their IDF is low), unless every query word is one.
 COMMON_SHARE = 0.1
 
 
@@ -56,7 +56,8 @@ class Plan:
     """Which documents a search scores: all matches, or a bounded candidate set."""
 
     words: tuple[str, ...]
-    """Every distinct query word that occurs in the store (all are scored)."""
+    """The distinct query words searched for, all scored: those the store holds, less the
+    common ones left out over the budget."""
     selective: tuple[str, ...] = ()
     """Pruned search: words whose documents are all candidates (newest first, up to the budget)."""
     common: tuple[str, ...] = ()
@@ -130,9 +131,10 @@ class BM25Index:
             return []
         words = dict.fromkeys(tokens(query))
         frequencies = {w: len(self._postings.get(w, ())) for w in words}
-        how = plan(frequencies, score_budget(limit), len(self._lengths))
+        budget = score_budget(limit)
+        how = plan(frequencies, budget, len(self._lengths))
         if how.pruned:
-            docs = self._newest(how.selective, keep, score_budget(limit))
+            docs = self._newest(how.selective, keep, budget)
             docs |= self._newest(how.common, keep, how.fill)
             scores = self._score(how.words, docs)
         else:

@@ -16,9 +16,9 @@ FACT_COLUMNS = (
     "f.id, s.id, f.relation, o.id, f.literal, f.text, f.agents, f.episodes, f.confidence, "
     "f.valid_from, f.valid_to, f.recorded_at, f.status, f.scope, f.promoted_by"
 )
-FACT_FROM = (
-    "facts f JOIN entities s ON s.rowid = f.subject LEFT JOIN entities o ON o.rowid = f.object"
-)
+#: Joins a fact row ``f`` to its entities, for the ids in `FACT_COLUMNS`.
+ENTITY_JOINS = "JOIN entities s ON s.rowid = f.subject LEFT JOIN entities o ON o.rowid = f.object"
+FACT_FROM = f"facts f {ENTITY_JOINS}"
 INSERT_FACT = (
     "INSERT INTO facts(id, subject, relation, object, literal, text, agents, episodes, "
     "confidence, valid_from, valid_to, recorded_at, status, scope, promoted_by) "

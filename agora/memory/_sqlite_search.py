@@ -23,6 +23,7 @@ from typing import Any
 
 from agora.memory._bm25 import Plan, plan, score_budget
 from agora.memory._rules import tokens
+from agora.memory._sqlite_bulk import last_fact_rowid
 
 _OVERFETCH = 4
 
@@ -64,7 +65,7 @@ def ranked_facts(
     where: str,
     params: list[Any],
     limit: int,
-    cache: FrequencyCache | None = None,
+    cache: FrequencyCache,
 ) -> list[tuple[str, float]]:
     """Fact ids and BM25 scores (higher is better) for the words of `text`, filtered by `where`.
 
@@ -75,9 +76,8 @@ def ranked_facts(
     if not words or limit <= 0:
         return []
     budget = score_budget(limit)
-    documents = conn.execute("SELECT coalesce(max(rowid), 0) FROM facts").fetchone()[0]
-    counts = frequencies(conn, words) if cache is None else cache.lookup(conn, words)
-    how = plan(counts, budget, documents)  # facts are never deleted
+    # Facts are never deleted, so the last rowid is how many there are.
+    how = plan(cache.lookup(conn, words), budget, last_fact_rowid(conn))
     if not how.words:
         return []
     match = _match(how.words)

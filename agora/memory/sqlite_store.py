@@ -32,6 +32,7 @@ from agora.memory._sqlite_base import _CHUNK
 from agora.memory._sqlite_bulk import index_text, last_fact_rowid
 from agora.memory._sqlite_levels import SQLiteLevels
 from agora.memory._sqlite_rows import (
+    ENTITY_JOINS,
     FACT_COLUMNS,
     FACT_FROM,
     INSERT_FACT,
@@ -219,9 +220,9 @@ class SQLiteStore(SQLiteLevels):
             params = [rowid, rowid, *params]
         if relation is not None:
             where, params = where + " AND f.relation = ?", [*params, relation]
-        order = "ORDER BY f.valid_from, f.rowid"
         if limit is not None and limit <= 0:
             return []
+        order = "ORDER BY f.valid_from, f.rowid"
         if limit is None:
             sql = f"SELECT {FACT_COLUMNS} FROM {FACT_FROM} WHERE 1{where} {order}"
             return [fact_of(r) for r in self._conn.execute(sql, params)]
@@ -229,8 +230,7 @@ class SQLiteStore(SQLiteLevels):
         # are often many more than the limit: about 4x faster at the 95th percentile).
         sql = (
             f"SELECT {FACT_COLUMNS} FROM (SELECT * FROM facts f WHERE 1{where} {order} LIMIT ?) f "
-            f"JOIN entities s ON s.rowid = f.subject LEFT JOIN entities o ON o.rowid = f.object "
-            f"{order}"
+            f"{ENTITY_JOINS} {order}"
         )
         return [fact_of(r) for r in self._conn.execute(sql, [*params, limit])]
 
@@ -347,9 +347,9 @@ class SQLiteStore(SQLiteLevels):
     ) -> list[tuple[str, float]]:
         """Fact ids ranked by FTS5 BM25 over fact text (any word matches), best first.
 
-        A query whose words match more than ``max(128, 8 x limit)`` facts scores a bounded
-        candidate set (the facts of its rarest words, then the newest facts of its common
-        ones; see `agora.memory._bm25`), so a common word costs little.
+        A query whose words match more than ``max(128, 8 x limit)`` facts leaves out words
+        held by more than a tenth of the store and scores a bounded candidate set (see
+        `agora.memory._bm25`), so a common word costs little.
         """
         where, params = fact_filter("f", scope=scope, valid_at=valid_at, statuses=statuses)
         return ranked_facts(self._conn, text, where, params, limit, self._frequencies)
