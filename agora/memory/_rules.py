@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from agora.errors import InvalidRecordError, ScopeError
+from agora.errors import InvalidRecordError, ScopeError, UserError
 from agora.memory.records import Entity, Episode, Fact, FactStatus, Goal
 from agora.memory.scope import Scope
 
@@ -20,6 +20,12 @@ _TOKEN = re.compile(r"[^\W_]+")
 def tokens(text: str) -> list[str]:
     """Lower-cased letter/digit runs of `text`, as FTS5's unicode61 tokenizer splits them."""
     return _TOKEN.findall(text.lower())
+
+
+def check_query(text: object) -> None:
+    """Raise `UserError` unless `text` is a search query string."""
+    if not isinstance(text, str):
+        raise UserError(f"search() takes the query as text, got {type(text).__name__}")
 
 
 def require(value: object, kind: type, what: str) -> None:

@@ -222,6 +222,7 @@ class NetworkXStore(NetworkXLevels):
         limit: int = 10,
     ) -> list[tuple[str, float]]:
         """Fact ids ranked by BM25 over fact text (any word matches), best first."""
+        _rules.check_query(text)
         keep = _visible(scope, valid_at, statuses)
         order, facts = self._open()._order, self._facts
         hits = self._text.search(text, lambda doc: keep(facts[order[doc]]), limit)

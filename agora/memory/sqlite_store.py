@@ -351,6 +351,7 @@ class SQLiteStore(SQLiteLevels):
         held by more than a tenth of the store and scores a bounded candidate set (see
         `agora.memory._bm25`), so a common word costs little.
         """
+        _rules.check_query(text)
         where, params = fact_filter("f", scope=scope, valid_at=valid_at, statuses=statuses)
         return ranked_facts(self._conn, text, where, params, limit, self._frequencies)
 

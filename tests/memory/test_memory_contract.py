@@ -6,7 +6,13 @@ import networkx as nx
 import pytest
 from memory_fixtures import fill
 
-from agora.errors import InvalidRecordError, RecordNotFoundError, ScopeError, StoreError
+from agora.errors import (
+    InvalidRecordError,
+    RecordNotFoundError,
+    ScopeError,
+    StoreError,
+    UserError,
+)
 from agora.memory import Community, Entity, Episode, Fact, Goal, Scope, Store, build_communities
 
 A1, A2 = Scope.agent("a1", team="t1"), Scope.agent("a2", team="t1")
@@ -225,6 +231,8 @@ def test_search_ranks_by_bm25_and_applies_filters(store: Store) -> None:
     assert store.search("Babbage", limit=1)[0][0] in {w.built.id, w.worked.id}
     assert store.search("  ,;* ") == []
     assert store.search('"quoted" OR NEAR(') == []
+    with pytest.raises(UserError, match="query as text"):
+        store.search(None)  # type: ignore[arg-type]
 
 
 def test_edges_are_entity_to_entity_facts_as_arrays(store: Store) -> None:
