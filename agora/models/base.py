@@ -71,6 +71,9 @@ class Usage:
     latency_s: float = 0.0
     requests: int = 0
     cost_usd: float = 0.0
+    #: Seconds spent generating completion tokens, prompt processing excluded, where the
+    #: backend reports it (llama.cpp does); 0 when unknown.
+    generation_s: float = 0.0
 
     @property
     def total_tokens(self) -> int:
@@ -79,8 +82,14 @@ class Usage:
 
     @property
     def tokens_per_s(self) -> float:
-        """Completion tokens per second of model latency (0 when nothing was timed)."""
-        return self.completion_tokens / self.latency_s if self.latency_s > 0 else 0.0
+        """Generation speed: completion tokens per second of generation time.
+
+        Where the backend does not report generation time (`generation_s` is 0), the whole
+        latency of the calls is used, prompt processing and network included (0 when
+        nothing was timed).
+        """
+        seconds = self.generation_s if self.generation_s > 0 else self.latency_s
+        return self.completion_tokens / seconds if seconds > 0 else 0.0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -89,6 +98,7 @@ class Usage:
             latency_s=self.latency_s + other.latency_s,
             requests=self.requests + other.requests,
             cost_usd=self.cost_usd + other.cost_usd,
+            generation_s=self.generation_s + other.generation_s,
         )
 
 

@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from agora.errors import ConfigError, MissingDependencyError, ModelError
+from agora.models._llama_buffers import plain_buffers
 from agora.models.base import Completion, Message, Model, ModelSettings, Usage
+from agora.models.cpu_probe import CpuVerdict, cpu_verdict
 from agora.models.resilience import CircuitBreaker, RetryPolicy
 
 __all__ = ["LlamaCppModel", "gpu_offload_supported"]
@@ -54,6 +56,7 @@ class _LoadKey:
     n_gpu_layers: int
     n_threads: int | None
     seed: int
+    extra_buffers: bool
 
 
 class _Weights:
@@ -102,6 +105,11 @@ class LlamaCppModel(Model):
         n_threads: CPU threads; ``None`` lets llama.cpp choose.
         seed: sampling seed, for repeatable runs.
         name: display name (default: the file name).
+        extra_buffers: load weights into llama.cpp's extra buffer types (AMX tiles, repacked
+            layouts) — its default and usually fastest. ``None`` (default) decides per
+            machine: a once-per-machine probe in a child process (`agora.models.cpu_probe`)
+            checks that they run here, since on some CPUs they die with SIGILL, which would
+            kill the interpreter; ``False`` forces plain CPU buffers.
 
     Example:
         >>> from agora.models.embedded import embedded_model_path
@@ -119,6 +127,7 @@ class LlamaCppModel(Model):
         n_threads: int | None = None,
         seed: int = 0,
         name: str | None = None,
+        extra_buffers: bool | None = None,
         retry: RetryPolicy | None = None,
         breaker: CircuitBreaker | None = None,
     ) -> None:
@@ -135,12 +144,15 @@ class LlamaCppModel(Model):
             )
         if n_ctx < 64:
             raise ConfigError(f"n_ctx must be at least 64, got {n_ctx}")
+        if extra_buffers is not None and not isinstance(extra_buffers, bool):
+            raise ConfigError(f"extra_buffers must be True, False or None, got {extra_buffers!r}")
         self.path = file
         self.n_gpu_layers = n_gpu_layers
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self.seed = seed
         self.name = name or file.stem
+        self.extra_buffers = extra_buffers
         self._weights: _Weights | None = None
 
     def load(self) -> None:
@@ -154,11 +166,34 @@ class LlamaCppModel(Model):
             return self.n_gpu_layers
         return -1 if gpu_offload_supported() else 0
 
+    def cpu_verdict(self) -> CpuVerdict:
+        """How this model's weights are loaded on this machine (probing once if needed).
+
+        Raises:
+            ConfigError: llama.cpp crashes on this CPU with and without extra buffer types.
+        """
+        if self.extra_buffers is not None:
+            return CpuVerdict(self.extra_buffers, "set by extra_buffers=")
+        verdict = cpu_verdict(self.path)
+        if not verdict.usable:
+            raise ConfigError(
+                f"llama.cpp crashes on this CPU ({verdict.reason}). Rebuild llama-cpp-python "
+                'for portable CPU dispatch: CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON '
+                '-DGGML_CPU_ALL_VARIANTS=ON" pip install --force-reinstall --no-cache-dir '
+                "llama-cpp-python, or use a server model spec (http://HOST:PORT/v1#MODEL)."
+            )
+        return verdict
+
     def _load(self) -> _Weights:
         if self._weights is not None:
             return self._weights
         key = _LoadKey(
-            str(self.path.resolve()), self.n_ctx, self.offloaded_layers, self.n_threads, self.seed
+            str(self.path.resolve()),
+            self.n_ctx,
+            self.offloaded_layers,
+            self.n_threads,
+            self.seed,
+            self.cpu_verdict().extra_buffers,
         )
         with _LOADED_LOCK:
             weights = _LOADED.get(key)
@@ -172,14 +207,15 @@ class LlamaCppModel(Model):
     def _open(key: _LoadKey) -> Any:
         llama_cpp = _llama_cpp()
         try:
-            return llama_cpp.Llama(
-                model_path=key.path,
-                n_ctx=key.n_ctx,
-                n_gpu_layers=key.n_gpu_layers,
-                n_threads=key.n_threads,
-                seed=key.seed,
-                verbose=False,
-            )
+            with plain_buffers(not key.extra_buffers):
+                return llama_cpp.Llama(
+                    model_path=key.path,
+                    n_ctx=key.n_ctx,
+                    n_gpu_layers=key.n_gpu_layers,
+                    n_threads=key.n_threads,
+                    seed=key.seed,
+                    verbose=False,
+                )
         except (ValueError, RuntimeError) as exc:
             raise ConfigError(f"llama.cpp could not load {key.path}: {exc}") from exc
 
@@ -236,6 +272,7 @@ class LlamaCppModel(Model):
             if json_schema is not None:
                 kwargs["grammar"] = self._grammar(weights, json_schema)
             started = time.perf_counter()
+            _reset_timings(weights.llama)
             try:
                 reply = weights.llama.create_chat_completion(**kwargs)
             except ValueError as exc:  # e.g. the prompt does not fit the context window
@@ -243,6 +280,7 @@ class LlamaCppModel(Model):
                     f"{self.name}: {exc}. Shorten the prompt or raise n_ctx (now {self.n_ctx})."
                 ) from exc
             latency = time.perf_counter() - started
+            generation = _generation_s(weights.llama)
         text = reply["choices"][0]["message"]["content"] or ""
         usage = reply.get("usage") or {}
         return Completion(
@@ -252,5 +290,20 @@ class LlamaCppModel(Model):
                 completion_tokens=int(usage.get("completion_tokens", 0)),
                 latency_s=latency,
                 requests=1,
+                generation_s=generation,
             ),
         )
+
+
+def _reset_timings(llama: Any) -> None:
+    with contextlib.suppress(Exception):  # timings are informative; never fail a call on them
+        _llama_cpp().llama_perf_context_reset(llama._ctx.ctx)
+
+
+def _generation_s(llama: Any) -> float:
+    """Seconds llama.cpp spent decoding generated tokens since the reset (prompt excluded)."""
+    try:
+        data = _llama_cpp().llama_perf_context(llama._ctx.ctx)
+        return max(0.0, float(data.t_eval_ms) / 1000.0)
+    except Exception:  # noqa: BLE001 - an older or newer binding without these counters
+        return 0.0

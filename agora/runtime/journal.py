@@ -179,6 +179,7 @@ class Journal:
                             usage.latency_s,
                             usage.requests,
                             usage.cost_usd,
+                            usage.generation_s,
                         ]
                     ),
                     None if step.route is None else json.dumps(step.route),
