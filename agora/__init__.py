@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agora._version import __version__
-from agora.agents import Agent, Decided, Route, Router, Tool
+from agora.agents import Agent, Decided, Route, Router, Tool, ToolContext
 from agora.embeddings import Embedder, HashEmbedder, MiniLMEmbedder, default_embedder
 from agora.errors import (
     AgoraError,
@@ -89,6 +89,7 @@ __all__ = [
     "Router",
     "Team",
     "Tool",
+    "ToolContext",
     "events",
     # memory
     "Community",

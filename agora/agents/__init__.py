@@ -18,7 +18,7 @@ from agora.agents.decision import (
     decision_type,
 )
 from agora.agents.router import Route, Router
-from agora.agents.tools import Tool, as_tool
+from agora.agents.tools import Tool, ToolContext, as_tool
 
 __all__ = [
     "Agent",
@@ -32,6 +32,7 @@ __all__ = [
     "Router",
     "SplitDecision",
     "Tool",
+    "ToolContext",
     "Vote",
     "aggregate",
     "as_tool",

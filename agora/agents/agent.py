@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -24,11 +24,12 @@ from agora.agents.decision import (
 )
 from agora.agents.prompts import decision_messages, synthesis_messages, system_prompt
 from agora.agents.router import Route
-from agora.agents.tools import Tool, as_tool
+from agora.agents.tools import Tool, ToolContext, as_tool
 from agora.errors import ConfigError, ModelOutputError, ToolError
 from agora.models.base import Message, Model, ModelSettings, Usage
 from agora.models.spec import DEFAULT_SPEC, model_from_spec
 from agora.protocols.conversation import USER
+from agora.protocols.envelope import new_id
 from agora.protocols.payloads import MAX_SHORT, MAX_TEXT
 
 __all__ = ["Agent", "Decided"]
@@ -146,6 +147,8 @@ class Agent:
         neighbours: Mapping[str, str] | None = None,
         allow_split: bool = True,
         route: Route | None = None,
+        handoff: Sequence[tuple[str, str]] = (),
+        tool_context: ToolContext | None = None,
     ) -> Decided:
         """Decide what to do with `task`: answer, forward to a neighbour, split, or consult.
 
@@ -156,6 +159,10 @@ class Agent:
             allow_split: whether splitting is allowed here.
             route: the router's ranking of the neighbours (and of this agent); a
                 ``policy="router"`` agent follows it.
+            handoff: ``(agent, contribution)`` pairs: the work earlier agents did on the
+                task before handing it on, oldest first; the model builds on it.
+            tool_context: the run and step this decision belongs to; tool calls get it with
+                their index (default: a one-off context with a random run id).
 
         Raises:
             ModelOutputError: the model gave no valid decision even after the repair retry.
@@ -167,6 +174,7 @@ class Agent:
                 return Decided(routed)
             neighbours = {}  # the router chose this agent: answer
         outcome = Decided(_UNDECIDED)
+        calls = tool_context or ToolContext(run_id=new_id(), agent=self.name, step="decide")
         while True:
             tools = self.tools if len(outcome.tool_calls) < self.max_tool_calls else []
             output_type = self._decision_type(tuple(neighbours), allow_split, bool(tools))
@@ -178,6 +186,7 @@ class Agent:
                 tools=tools,
                 tool_results=outcome.tool_calls,
                 allow_split=allow_split,
+                handoff=handoff,
             )
             try:
                 response = await self.model.request(messages, output_type, settings=self.settings)
@@ -190,7 +199,8 @@ class Agent:
             if not isinstance(decision, ToolDecision):
                 outcome.decision = _merge_parts(decision)
                 return outcome
-            outcome.tool_calls.append(await self._call_tool(decision))
+            call_context = replace(calls, call=len(outcome.tool_calls))
+            outcome.tool_calls.append(await self._call_tool(decision, call_context))
 
     def _follow(
         self, route: Route, neighbours: Mapping[str, str]
@@ -225,12 +235,12 @@ class Agent:
             cached = self._decision_types[key] = decision_type(options, tools)
         return cached
 
-    async def _call_tool(self, decision: ToolDecision) -> tuple[str, str]:
+    async def _call_tool(self, decision: ToolDecision, context: ToolContext) -> tuple[str, str]:
         name = decision.action.removeprefix("call:")
         tool = next(tool for tool in self.tools if tool.name == name)
         call = f"{name}({decision.arguments})"
         try:
-            return call, await tool.call(decision.arguments)
+            return call, await tool.call(decision.arguments, context)
         except ToolError as exc:
             return call, f"error: {exc}"
 

@@ -6,7 +6,8 @@ bounded. Under llama.cpp's grammar even a tiny model can then only produce a dec
 possible here. The three variants are a union discriminated by ``action``:
 
 - ``{"action": "answer", "answer": "..."}``
-- ``{"action": "forward", "to": "<neighbour>", "reason": "..."}``
+- ``{"action": "forward", "to": "<neighbour>", "reason": "...", "contribution": "..."}``
+  (``contribution``, optional: the agent's work so far, which the neighbour builds on)
 - ``{"action": "split", "parts": [{"to": "<neighbour>", "task": "..."}, ...]}``
 - ``{"action": "call:<tool>", "arguments": {...}}``
 """
@@ -41,12 +42,16 @@ class AnswerDecision(BaseModel):
 
 
 class ForwardDecision(BaseModel):
-    """Hand the task to a neighbour better placed to answer it."""
+    """Hand the task to a neighbour better placed to answer it, with the work done so far.
+
+    `contribution` (notes, a draft, partial results) reaches the receiver, who builds on it.
+    """
 
     model_config = ConfigDict(extra="forbid")
     action: Literal["forward"]
     to: str
     reason: str = ""
+    contribution: str = ""
 
 
 class SplitPartDecision(BaseModel):
@@ -134,6 +139,7 @@ def _decision_type(options: DecisionOptions, tools: tuple[Tool, ...]) -> type[Ba
                 action=(_literal("forward"), ...),
                 to=(target, ...),
                 reason=(str, Field(max_length=options.max_reason_chars)),
+                contribution=(str, Field(default="", max_length=options.max_answer_chars)),
             )
         )
         if options.allow_split and len(options.neighbours) >= 2:
@@ -187,7 +193,9 @@ def to_decision(output: BaseModel) -> Decision:
     if action == "answer":
         return AnswerDecision.model_construct(action="answer", answer=value.answer)
     if action == "forward":
-        return ForwardDecision.model_construct(action="forward", to=value.to, reason=value.reason)
+        return ForwardDecision.model_construct(
+            action="forward", to=value.to, reason=value.reason, contribution=value.contribution
+        )
     if action == "split":
         parts = [SplitPartDecision.model_construct(to=p.to, task=p.task) for p in value.parts]
         return SplitDecision.model_construct(action="split", parts=parts)

@@ -27,6 +27,7 @@ def decision_messages(
     tools: Sequence[Tool],
     tool_results: Sequence[tuple[str, str]],
     allow_split: bool,
+    handoff: Sequence[tuple[str, str]] = (),
 ) -> list[Message]:
     """Messages asking for a typed decision about `task`.
 
@@ -40,13 +41,19 @@ def decision_messages(
     lines = [f"Task: {task}"]
     if context:
         lines.append(f"Context: {context}")
+    if handoff:
+        lines.append("Work handed to you (build on it):")
+        lines += [f"- {who}: {work}" for who, work in handoff]
     for call, result in tool_results:
         lines.append(f"Result of {call}: {result}")
     options = ['"answer": answer the task yourself']
     if neighbours:
         lines.append("Neighbours you can forward to:")
         lines += [f"- {name}: {expertise or 'general'}" for name, expertise in neighbours.items()]
-        options.append('"forward": pass the task to the neighbour whose expertise fits best')
+        options.append(
+            '"forward": pass the task to the neighbour whose expertise fits best, with your '
+            'work so far in "contribution"'
+        )
         if allow_split and len(neighbours) >= 2:
             options.append('"split": give different parts of the task to different neighbours')
     if tools:

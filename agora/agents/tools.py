@@ -1,5 +1,9 @@
 """Tools: typed Python callables an agent may call, with a schema taken from the signature.
 
+A tool may take one parameter annotated `ToolContext`: agora passes it (the model never sees
+it) with the run id, the agent, and an idempotency key that is the same when a durable run's
+step is repeated after a crash, so a tool with external effects can deduplicate them.
+
 Example:
     >>> def add(a: int, b: int) -> int:
     ...     '''Add two integers.'''
@@ -23,9 +27,41 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from agora.errors import ConfigError, ToolError
 
-__all__ = ["Tool", "as_tool"]
+__all__ = ["Tool", "ToolContext", "as_tool"]
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ToolContext:
+    """What a tool call knows about where it runs; declare a parameter of this type to get it.
+
+    A durable run that is killed repeats the step in flight on resume, model and tool calls
+    included; the repeated step's calls get the same `idempotency_key`, so a tool whose
+    effect happens outside agora (a payment, an e-mail, a row in another database) can
+    record the key with the effect and skip a key it has seen.
+
+    Attributes:
+        run_id: the team run (the ``run_id`` given to `Team.run`, or a random one).
+        agent: the agent calling the tool.
+        step: the idempotency key of the step: the delivery the agent is handling.
+        call: the index of this call among the tool calls of the step (0, 1, ...).
+
+    Example:
+        >>> ctx = ToolContext(run_id="r1", agent="clerk", step="e42>clerk", call=0)
+        >>> ctx.idempotency_key
+        'r1/e42>clerk/0'
+    """
+
+    run_id: str
+    agent: str
+    step: str
+    call: int = 0
+
+    @property
+    def idempotency_key(self) -> str:
+        """Stable across a crash and resume of the same step: ``run_id/step/call``."""
+        return f"{self.run_id}/{self.step}/{self.call}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +73,14 @@ class Tool:
         description: what it does (the first paragraph of the docstring).
         fn: the function (sync or async).
         args_model: validates the arguments a model proposes.
+        context_param: the parameter that receives the `ToolContext`, if the function has one.
     """
 
     name: str
     description: str
     fn: Callable[..., Any]
     args_model: type[BaseModel]
+    context_param: str | None = None
 
     @classmethod
     def from_function(
@@ -57,12 +95,19 @@ class Tool:
         if not _NAME.match(tool_name):
             raise ConfigError(f"tool name {tool_name!r} must be a Python identifier")
         try:
-            hints = get_type_hints(fn)
+            # "ToolContext" resolves even where it was imported inside a function.
+            hints = get_type_hints(fn, localns={"ToolContext": ToolContext})
             parameters = inspect.signature(fn).parameters.values()
         except (NameError, TypeError, ValueError) as exc:
             raise ConfigError(f"tool {tool_name!r}: cannot read its signature: {exc}") from None
         fields: dict[str, Any] = {}
+        context_param: str | None = None
         for param in parameters:
+            if hints.get(param.name) is ToolContext:
+                if context_param is not None:
+                    raise ConfigError(f"tool {tool_name!r} has two ToolContext parameters")
+                context_param = param.name
+                continue
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD, param.POSITIONAL_ONLY):
                 raise ConfigError(
                     f"tool {tool_name!r}: *args, **kwargs and positional-only parameters are "
@@ -78,10 +123,17 @@ class Tool:
             f"{tool_name}_args", __config__=ConfigDict(extra="forbid"), **fields
         )
         doc = description if description is not None else inspect.getdoc(fn) or ""
-        return cls(tool_name, doc.split("\n\n")[0].strip(), fn, args_model)
+        return cls(tool_name, doc.split("\n\n")[0].strip(), fn, args_model, context_param)
 
-    async def call(self, arguments: BaseModel | dict[str, Any]) -> str:
+    async def call(
+        self, arguments: BaseModel | dict[str, Any], context: ToolContext | None = None
+    ) -> str:
         """Validate `arguments`, call the function and return its result as text.
+
+        Args:
+            arguments: what the model proposed.
+            context: passed to the function's `ToolContext` parameter, if it has one
+                (default: a context of a one-off call outside any run).
 
         Raises:
             ToolError: the arguments are invalid or the function raised; the message is
@@ -98,6 +150,8 @@ class Tool:
         except ValidationError as exc:
             raise ToolError(f"tool {self.name!r} got invalid arguments: {exc}") from None
         kwargs = {key: getattr(args, key) for key in self.args_model.model_fields}
+        if self.context_param is not None:
+            kwargs[self.context_param] = context or ToolContext(run_id="", agent="", step="")
         try:
             if inspect.iscoroutinefunction(self.fn):
                 result = await self.fn(**kwargs)

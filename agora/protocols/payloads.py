@@ -65,16 +65,27 @@ class Answer(_Payload):
 
 
 class Forward(_Payload):
-    """Hands a held task to a neighbour, who then holds it.
+    """Hands a held task to a neighbour, who then holds it, with the sender's work so far.
+
+    `contribution` is what the sender did on the task before handing it on (notes, a
+    draft, partial results); the receiver sees it, and every earlier contribution of the
+    same hand-off chain, so a pipeline of agents can each build on the previous output.
 
     Example:
         >>> Forward(text="Translate 'chat'", reason="language expert").kind
         'forward'
+        >>> Forward(text="Write a haiku", contribution="Draft: autumn moon...").contribution
+        'Draft: autumn moon...'
     """
 
     kind: Literal["forward"] = "forward"
     text: str = Field(min_length=1, max_length=MAX_TEXT, description="The task being handed on.")
     reason: str = Field(default="", max_length=MAX_SHORT, description="Why this neighbour.")
+    contribution: str = Field(
+        default="",
+        max_length=MAX_TEXT,
+        description="The sender's work on the task so far (notes, a draft, partial results).",
+    )
 
 
 class SplitPart(_Payload):

@@ -30,6 +30,7 @@ from langgraph.types import Command
 from agora.agents.aggregate import Vote, aggregate
 from agora.agents.decision import AnswerDecision, ConsultDecision, ForwardDecision, SplitDecision
 from agora.agents.router import Route
+from agora.agents.tools import ToolContext
 from agora.errors import DeliveryError, ModelOutputError, RunError
 from agora.models.base import Usage
 from agora.protocols.conversation import USER, Conversation
@@ -60,6 +61,7 @@ class Delivery:
     forwards: int = 0
     join: str | None = None  # the split this lineage answers to; None: the caller
     part: str | None = None  # the agent the split part was first given to
+    work: tuple[tuple[str, str], ...] = ()  # (agent, contribution) handed on with the task
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,13 +182,18 @@ class RunEngine:
             raise RunError(f"step for {env.id} handled no known item; the journal is corrupt")
         if isinstance(payload, Forward):
             to = env.recipients[0]
+            work = held.work
+            if payload.contribution:
+                work = (*work, (env.sender, payload.contribution))
+            forwards = held.forwards + 1
             return [
-                Delivery(_key(env, to), env, to, held.text, held.forwards + 1, held.join, held.part)
+                Delivery(_key(env, to), env, to, held.text, forwards, held.join, held.part, work)
             ]
         if isinstance(payload, Split):
             self.splits[env.id] = _PendingSplit(held, payload)
             return [
-                Delivery(_key(env, p.to), env, p.to, p.text, 0, env.id, p.to) for p in payload.parts
+                Delivery(_key(env, p.to), env, p.to, p.text, 0, env.id, p.to, held.work)
+                for p in payload.parts
             ]
         assert isinstance(payload, Answer)
         if held.join is None:
@@ -306,7 +313,12 @@ class RunEngine:
             self.emit(events.Thinking(d.recipient, d.text))
         try:
             decided = await agent.decide(
-                d.text, context=self._context(d), neighbours=neighbours, route=route
+                d.text,
+                context=self._context(d),
+                neighbours=neighbours,
+                route=route,
+                handoff=d.work,
+                tool_context=ToolContext(run_id=self.run_id, agent=d.recipient, step=d.id),
             )
         except ModelOutputError as exc:  # the failed calls were paid for: count them
             if isinstance(exc.usage, Usage):
@@ -360,7 +372,12 @@ class RunEngine:
         if isinstance(decision, ForwardDecision):
             targets = [decision.to]
             payload: Forward | Split = Forward._trusted(
-                {"kind": "forward", "text": d.text, "reason": decision.reason}
+                {
+                    "kind": "forward",
+                    "text": d.text,
+                    "reason": decision.reason,
+                    "contribution": decision.contribution,
+                }
             )
         elif isinstance(decision, ConsultDecision):
             targets = decision.experts

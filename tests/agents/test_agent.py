@@ -148,3 +148,55 @@ def test_duplicate_tool_names_are_rejected() -> None:
 
     with pytest.raises(ConfigError, match="same name"):
         Agent("a", ScriptedModel([]), tools=[ping, ping])
+
+
+def test_a_tool_context_parameter_is_passed_by_agora_not_the_model() -> None:
+    from agora import Team, ToolContext
+
+    seen: list[ToolContext] = []
+
+    def note(ctx: ToolContext, text: str) -> str:
+        """Write a note."""
+        seen.append(ctx)
+        return "noted"
+
+    tool = Tool.from_function(note)
+    assert tool.context_param == "ctx"
+    assert sorted(tool.args_model.model_fields) == ["text"]  # the model never sees ctx
+    call = json.dumps({"action": "call:note", "arguments": {"text": "hi"}})
+    model = ScriptedModel([call, call, '{"action": "answer", "answer": "done"}'])
+    result = Team([Agent("scribe", model, tools=[note])]).run_sync("go", run_id="run-7")
+    assert result.answer == "done"
+    step = result.trace[0].id + ">scribe"  # the delivery of the task to the scribe
+    assert [c.idempotency_key for c in seen] == [f"run-7/{step}/0", f"run-7/{step}/1"]
+    assert {(c.run_id, c.agent, c.step) for c in seen} == {("run-7", "scribe", step)}
+
+
+def test_a_tool_context_outside_a_run_has_its_own_run_id() -> None:
+    from agora import ToolContext
+
+    seen: list[ToolContext] = []
+
+    def note(ctx: ToolContext) -> str:
+        """Write a note."""
+        seen.append(ctx)
+        return "noted"
+
+    call = json.dumps({"action": "call:note", "arguments": {}})
+    model = ScriptedModel([call, '{"action": "answer", "answer": "done"}'])
+    Agent("scribe", model, tools=[note]).decide_sync("go")
+    Agent(
+        "scribe", ScriptedModel([call, '{"action": "answer", "answer": "x"}']), tools=[note]
+    ).decide_sync("go")
+    assert len({c.run_id for c in seen}) == 2 and all(c.run_id for c in seen)
+
+
+def test_two_tool_context_parameters_are_refused() -> None:
+    from agora import ToolContext
+
+    def twice(a: ToolContext, b: ToolContext) -> str:
+        """Two contexts."""
+        return ""
+
+    with pytest.raises(ConfigError, match="two ToolContext"):
+        Tool.from_function(twice)
