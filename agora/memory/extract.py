@@ -16,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from agora.errors import UserError
@@ -29,12 +31,15 @@ MAX_CLAIMS = 8
 #: Longest text extraction reads, in characters.
 MAX_INPUT = 8_000
 
+# No field is described by a phrase a model could copy as a value ("an entity name"): a
+# 135M model stored "An entity name or a value" as an object. Fields are named, not described.
 _SYSTEM = (
-    "You extract facts as knowledge-graph triples. Reply with JSON only. Each claim has a "
-    "short subject (an entity name), a relation in snake_case (e.g. born_in, capital_of), an "
-    "object (an entity name or a value) and your confidence from 0 to 1. Extract only facts "
-    "the text states; return an empty list when there are none."
+    "You extract facts as knowledge-graph triples. Reply with JSON only. In each claim, "
+    "subject and object are words copied from the text, relation is snake_case, and "
+    "confidence is from 0 to 1. Extract only facts the text states; return an empty list "
+    "when there are none."
 )
+_WORD = re.compile(r"\w+")
 
 
 class ClaimDraft(BaseModel):
@@ -76,6 +81,15 @@ def extraction_prompt(text: str) -> list[Message]:
     return [Message("system", _SYSTEM), Message("user", f"Text:\n{text}\n\nClaims as JSON:")]
 
 
+def _words(text: str) -> set[str]:
+    return {word.casefold() for word in _WORD.findall(text)}
+
+
+def _grounded(value: str, text_words: set[str]) -> bool:
+    words = _words(value)
+    return bool(words) and 2 * len(words & text_words) >= len(words)
+
+
 def _relation(name: str) -> str:
     return "_".join(name.strip().lower().split())
 
@@ -84,6 +98,10 @@ async def extract_claims(
     model: Model, text: str, *, settings: ModelSettings | None = None
 ) -> list[KnowledgeClaim]:
     """The knowledge claims `model` finds in `text`, duplicates dropped, in order.
+
+    A claim is kept only when its subject and its object are *grounded*: at least half of
+    the words of each occur in `text`. What a model invents, or copies from its
+    instructions, is dropped.
 
     Raises:
         UserError: `text` is not a string, or is empty or longer than `MAX_INPUT` characters.
@@ -99,7 +117,10 @@ async def extract_claims(
     assert reply.output is not None
     seen: set[tuple[str, str, str]] = set()
     claims: list[KnowledgeClaim] = []
+    words = _words(text)
     for draft in reply.output.claims:
+        if not (_grounded(draft.subject, words) and _grounded(draft.object, words)):
+            continue
         relation = _relation(draft.relation)
         key = (draft.subject.strip().casefold(), relation, draft.object.strip().casefold())
         if key in seen:
