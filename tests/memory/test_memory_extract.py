@@ -49,3 +49,25 @@ async def test_local_model_returns_schema_valid_claims() -> None:
     claims = await extract_claims(model_from_spec("local"), "Marie Curie was born in Warsaw.")
     assert all(isinstance(c, KnowledgeClaim) for c in claims)
     assert len(claims) <= MAX_CLAIMS
+
+
+async def test_claims_not_grounded_in_the_text_are_dropped() -> None:
+    text = "Pepón belongs to the Gómez family of Madrid."
+    drafts = [
+        {"subject": "Pepón", "relation": "belongs_to", "object": "Gómez family"},
+        {"subject": "Pepón", "relation": "belongin", "object": "An entity name or a value"},
+        {"subject": "Lima", "relation": "capital_of", "object": "Peru"},  # copied, not stated
+        {"subject": "Pepón", "relation": "lives_in", "object": "madrid"},  # case differs: kept
+    ]
+    claims = await extract_claims(ScriptedModel([{"claims": drafts}]), text)
+    assert [(c.subject, c.object) for c in claims] == [
+        ("Pepón", "Gómez family"),
+        ("Pepón", "madrid"),
+    ]
+
+
+def test_the_prompt_describes_no_field_with_a_copyable_value() -> None:
+    from agora.memory.extract import extraction_prompt
+
+    system = extraction_prompt("x")[0].content
+    assert "entity name" not in system and "a value" not in system
