@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,12 @@ from agora.agents.decision import (
     decision_type,
     to_decision,
 )
-from agora.agents.prompts import decision_messages, synthesis_messages, system_prompt
+from agora.agents.prompts import (
+    answer_messages,
+    decision_messages,
+    synthesis_messages,
+    system_prompt,
+)
 from agora.agents.router import Route
 from agora.agents.tools import Tool, ToolContext, as_tool
 from agora.errors import ConfigError, ModelOutputError, ToolError
@@ -75,6 +81,13 @@ class Agent:
             ``"weighted"`` or ``"synthesize"`` (its model writes one answer from them).
         max_neighbours: neighbours offered to the model at most (the router's best ones);
             keeps prompts and output schemas small in large networks.
+        tool_choice: ``"auto"`` (default): the model may call a tool, answer, forward or
+            split. ``"required"``: until a tool call succeeds, the model's output type offers
+            tool calls only, so even a tiny model calls one.
+        tool_use_behavior: ``"run_llm_again"`` (default): after a tool call the model
+            decides again, seeing its result. ``"stop_on_first_tool"``: the first successful
+            tool call's result is the agent's answer (no further model call), as for a
+            calculator whose output is the answer.
 
     Example:
         >>> from agora.testing import ScriptedModel
@@ -98,6 +111,8 @@ class Agent:
         policy: Literal["model", "router"] = "model",
         aggregate: Aggregation = "vote",
         max_neighbours: int = 8,
+        tool_choice: Literal["auto", "required"] = "auto",
+        tool_use_behavior: Literal["run_llm_again", "stop_on_first_tool"] = "run_llm_again",
     ) -> None:
         if not isinstance(name, str) or not _NAME.match(name):
             raise ConfigError(
@@ -119,6 +134,17 @@ class Agent:
             raise ConfigError(f"aggregate must be one of {AGGREGATIONS}, got {aggregate!r}")
         if not _is_int(max_neighbours) or max_neighbours < 1:
             raise ConfigError("max_neighbours must be an int >= 1")
+        if tool_choice not in ("auto", "required"):
+            raise ConfigError(f"tool_choice must be 'auto' or 'required', got {tool_choice!r}")
+        if tool_use_behavior not in ("run_llm_again", "stop_on_first_tool"):
+            raise ConfigError(
+                "tool_use_behavior must be 'run_llm_again' or 'stop_on_first_tool', "
+                f"got {tool_use_behavior!r}"
+            )
+        if tool_choice == "required" and not tools:
+            raise ConfigError("tool_choice='required' needs at least one tool in tools=[...]")
+        self.tool_choice: Literal["auto", "required"] = tool_choice
+        self.tool_use_behavior: Literal["run_llm_again", "stop_on_first_tool"] = tool_use_behavior
         self.policy: Literal["model", "router"] = policy
         self.aggregate: Aggregation = aggregate
         self.max_neighbours = max_neighbours
@@ -134,7 +160,7 @@ class Agent:
         self.max_tool_calls = max_tool_calls
         self.settings = settings or ModelSettings()
         self.system = system_prompt(name, expertise, instructions)
-        self._decision_types: dict[tuple[tuple[str, ...], bool, bool], type[BaseModel]] = {}
+        self._decision_types: dict[tuple[Any, ...], type[BaseModel]] = {}
 
     def __repr__(self) -> str:
         return f"Agent({self.name!r}, model={self.model.name!r}, expertise={self.expertise!r})"
@@ -175,9 +201,16 @@ class Agent:
             neighbours = {}  # the router chose this agent: answer
         outcome = Decided(_UNDECIDED)
         calls = tool_context or ToolContext(run_id=new_id(), agent=self.name, step="decide")
+        succeeded = False
+        narrowed = [tool.for_task(task) for tool in self.tools]
         while True:
-            tools = self.tools if len(outcome.tool_calls) < self.max_tool_calls else []
-            output_type = self._decision_type(tuple(neighbours), allow_split, bool(tools))
+            tools = narrowed if len(outcome.tool_calls) < self.max_tool_calls else []
+            must_call = bool(tools) and self.tool_choice == "required" and not succeeded
+            if not neighbours and not tools:  # answering is the only decision left
+                return await self._answer_plainly(
+                    outcome, task, context, handoff, outcome.tool_calls
+                )
+            output_type = self._decision_type(tuple(neighbours), allow_split, tools, must_call)
             messages = decision_messages(
                 system=self.system,
                 task=task,
@@ -187,6 +220,7 @@ class Agent:
                 tool_results=outcome.tool_calls,
                 allow_split=allow_split,
                 handoff=handoff,
+                tools_only=must_call,
             )
             try:
                 response = await self.model.request(messages, output_type, settings=self.settings)
@@ -200,7 +234,45 @@ class Agent:
                 outcome.decision = _merge_parts(decision)
                 return outcome
             call_context = replace(calls, call=len(outcome.tool_calls))
-            outcome.tool_calls.append(await self._call_tool(decision, call_context))
+            call, result, succeeded = await self._call_tool(decision, narrowed, call_context)
+            outcome.tool_calls.append((call, result))
+            if succeeded and self.tool_use_behavior == "stop_on_first_tool":
+                answer = result[: self.max_answer_chars] or "(empty result)"
+                outcome.decision = AnswerDecision.model_construct(action="answer", answer=answer)
+                return outcome
+
+    async def _answer_plainly(
+        self,
+        outcome: Decided,
+        task: str,
+        context: str,
+        handoff: Sequence[tuple[str, str]],
+        tool_results: Sequence[tuple[str, str]],
+    ) -> Decided:
+        """Ask for a plain-text answer: with one possible action there is nothing to decide.
+
+        Small models write far better text than JSON-wrapped text. A reply that is itself a
+        JSON answer decision (``{"action": "answer", "answer": ...}``) is read as one.
+        """
+        messages = answer_messages(
+            system=self.system,
+            task=task,
+            context=context,
+            tool_results=tool_results,
+            handoff=handoff,
+        )
+        response = await self.model.request(messages, settings=self.settings)
+        outcome.usage = outcome.usage + response.usage
+        text = _clip(_unwrap_answer(response.text).strip(), self.max_answer_chars)
+        if not text:
+            raise ModelOutputError(
+                f"agent {self.name!r} gave an empty answer; use a larger model or raise "
+                "max_tokens in its settings",
+                raw=response.text,
+                usage=outcome.usage,
+            )
+        outcome.decision = AnswerDecision.model_construct(action="answer", answer=text)
+        return outcome
 
     def _follow(
         self, route: Route, neighbours: Mapping[str, str]
@@ -220,29 +292,36 @@ class Agent:
         )
 
     def _decision_type(
-        self, neighbours: tuple[str, ...], allow_split: bool, with_tools: bool
+        self,
+        neighbours: tuple[str, ...],
+        allow_split: bool,
+        tools: Sequence[Tool],
+        must_call: bool,
     ) -> type[BaseModel]:
-        key = (neighbours, allow_split, with_tools)
+        key = (neighbours, allow_split, tuple(tool.args_model for tool in tools), must_call)
         cached = self._decision_types.get(key)
         if cached is None:
-            tools = self.tools if with_tools else []
             options = DecisionOptions(
                 neighbours=neighbours,
                 allow_split=allow_split,
                 tools=tuple(tool.name for tool in tools),
                 max_answer_chars=self.max_answer_chars,
+                tools_only=must_call,
             )
             cached = self._decision_types[key] = decision_type(options, tools)
         return cached
 
-    async def _call_tool(self, decision: ToolDecision, context: ToolContext) -> tuple[str, str]:
+    async def _call_tool(
+        self, decision: ToolDecision, tools: Sequence[Tool], context: ToolContext
+    ) -> tuple[str, str, bool]:
+        """``(call, result, succeeded)``; a failure's result tells the model what went wrong."""
         name = decision.action.removeprefix("call:")
-        tool = next(tool for tool in self.tools if tool.name == name)
+        tool = next(tool for tool in tools if tool.name == name)
         call = f"{name}({decision.arguments})"
         try:
-            return call, await tool.call(decision.arguments, context)
+            return call, await tool.call(decision.arguments, context), True
         except ToolError as exc:
-            return call, f"error: {exc}"
+            return call, f"error: {exc}", False
 
     async def synthesize(self, task: str, parts: Sequence[tuple[str, str]]) -> tuple[str, Usage]:
         """Combine the answers of the agents a task was split among into one answer."""
@@ -267,6 +346,33 @@ class Agent:
         from agora._sync import run_sync
 
         return run_sync(self.decide(task, **kwargs))
+
+
+def _unwrap_answer(text: str) -> str:
+    """The answer inside a JSON answer decision, else `text` itself."""
+    stripped = text.strip()
+    if stripped.startswith("{") and '"answer"' in stripped:
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            return text
+        if (
+            isinstance(data, dict)
+            and data.get("action") == "answer"
+            and isinstance(data.get("answer"), str)
+            and set(data) <= {"action", "answer", "confidence"}
+        ):
+            return str(data["answer"])
+    return text
+
+
+def _clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, at the last sentence end when one is near the cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = max(cut.rfind(mark) for mark in (". ", "! ", "? ", "\n"))
+    return cut[: end + 1].rstrip() if end >= limit // 2 else cut.rstrip()
 
 
 def _is_int(value: object) -> bool:

@@ -107,6 +107,8 @@ class DecisionOptions(BaseModel):
     max_answer_chars: int = 1000
     max_reason_chars: int = 160
     max_parts: int = 3
+    #: Offer tool calls only (an agent whose ``tool_choice="required"`` has not called yet).
+    tools_only: bool = False
 
 
 def decision_type(options: DecisionOptions, tools: Sequence[Tool] = ()) -> type[BaseModel]:
@@ -129,8 +131,8 @@ def _decision_type(options: DecisionOptions, tools: tuple[Tool, ...]) -> type[Ba
         action=(_literal("answer"), ...),
         answer=(str, Field(min_length=1, max_length=options.max_answer_chars)),
     )
-    variants: list[Any] = [answer]
-    if options.neighbours:
+    variants: list[Any] = [] if options.tools_only and tools else [answer]
+    if options.neighbours and not (options.tools_only and tools):
         target = _literal(*options.neighbours)
         variants.append(
             create_model(
@@ -167,8 +169,9 @@ def _decision_type(options: DecisionOptions, tools: tuple[Tool, ...]) -> type[Ba
                 arguments=(tool.args_model, ...),
             )
         )
-    if len(variants) == 1:
-        return RootModel[answer]  # type: ignore[valid-type]
+    if len(variants) == 1:  # the model itself: a root "$ref" loses "$defs" in llama.cpp
+        single: type[BaseModel] = variants[0]
+        return single
     union = Annotated[Union[tuple(variants)], Field(discriminator="action")]  # type: ignore[valid-type]  # noqa: UP007
     return RootModel[union]  # type: ignore[valid-type]
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from agora.agents.tools import Tool
 from agora.models.base import Message
 
-__all__ = ["decision_messages", "synthesis_messages"]
+__all__ = ["answer_messages", "decision_messages", "synthesis_messages"]
 
 
 def system_prompt(name: str, expertise: str, instructions: str) -> str:
@@ -28,6 +28,7 @@ def decision_messages(
     tool_results: Sequence[tuple[str, str]],
     allow_split: bool,
     handoff: Sequence[tuple[str, str]] = (),
+    tools_only: bool = False,
 ) -> list[Message]:
     """Messages asking for a typed decision about `task`.
 
@@ -38,15 +39,10 @@ def decision_messages(
         >>> "math: arithmetic" in msgs[1].content
         True
     """
-    lines = [f"Task: {task}"]
-    if context:
-        lines.append(f"Context: {context}")
-    if handoff:
-        lines.append("Work handed to you (build on it):")
-        lines += [f"- {who}: {work}" for who, work in handoff]
-    for call, result in tool_results:
-        lines.append(f"Result of {call}: {result}")
+    lines = _task_lines(task, context, handoff, tool_results)
     options = ['"answer": answer the task yourself']
+    if tools_only and tools:
+        options, neighbours = [], {}
     if neighbours:
         lines.append("Neighbours you can forward to:")
         lines += [f"- {name}: {expertise or 'general'}" for name, expertise in neighbours.items()]
@@ -63,6 +59,46 @@ def decision_messages(
     lines.append("Choose one action: " + "; ".join(options) + ".")
     lines.append("Reply with JSON only.")
     return [Message("system", system), Message("user", "\n".join(lines))]
+
+
+def answer_messages(
+    *,
+    system: str,
+    task: str,
+    context: str,
+    tool_results: Sequence[tuple[str, str]],
+    handoff: Sequence[tuple[str, str]] = (),
+) -> list[Message]:
+    """Messages asking for a plain-text answer, when answering is the only possible decision.
+
+    Example:
+        >>> msgs = answer_messages(system="You are a.", task="Write a haiku.", context="",
+        ...                        tool_results=[])
+        >>> msgs[1].content
+        'Write a haiku.'
+    """
+    if not (context or handoff or tool_results):
+        return [Message("system", system), Message("user", task)]
+    lines = _task_lines(task, context, handoff, tool_results)
+    lines.append("Answer the task.")
+    return [Message("system", system), Message("user", "\n".join(lines))]
+
+
+def _task_lines(
+    task: str,
+    context: str,
+    handoff: Sequence[tuple[str, str]],
+    tool_results: Sequence[tuple[str, str]],
+) -> list[str]:
+    lines = [f"Task: {task}"]
+    if context:
+        lines.append(f"Context: {context}")
+    if handoff:
+        lines.append("Work handed to you (build on it):")
+        lines += [f"- {who}: {work}" for who, work in handoff]
+    for call, result in tool_results:
+        lines.append(f"Result of {call}: {result}")
+    return lines
 
 
 def synthesis_messages(

@@ -20,7 +20,7 @@ import inspect
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
@@ -81,12 +81,39 @@ class Tool:
     fn: Callable[..., Any]
     args_model: type[BaseModel]
     context_param: str | None = None
+    narrow: Callable[[str], type[BaseModel] | None] | None = None
+    """Optional: given the task, a stricter arguments model (say, enums of the values the
+    task mentions), or ``None`` to keep `args_model`. As forward targets are an enum of the
+    neighbours a task may visit, a tool may offer only the arguments possible for this
+    task; under a grammar, a small model then cannot pick an impossible one. Return the
+    same class for the same choices (cache it): output types are cached by it."""
+
+    def for_task(self, task: str) -> Tool:
+        """This tool with its arguments narrowed to `task` (itself when `narrow` keeps them).
+
+        Example:
+            >>> def shout(word: str) -> str:
+            ...     return word.upper()
+            >>> Tool.from_function(shout).for_task("hello").name
+            'shout'
+        """
+        if self.narrow is None:
+            return self
+        narrowed = self.narrow(task)
+        if narrowed is None or narrowed is self.args_model:
+            return self
+        return replace(self, args_model=narrowed)
 
     @classmethod
     def from_function(
-        cls, fn: Callable[..., Any], *, name: str | None = None, description: str | None = None
+        cls,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        narrow: Callable[[str], type[BaseModel] | None] | None = None,
     ) -> Tool:
-        """Build a tool from a function with annotated parameters.
+        """Build a tool from a function with annotated parameters (`narrow`: see the field).
 
         Raises:
             ConfigError: a parameter has no type annotation, or the name is not an identifier.
@@ -96,7 +123,7 @@ class Tool:
             raise ConfigError(f"tool name {tool_name!r} must be a Python identifier")
         try:
             # "ToolContext" resolves even where it was imported inside a function.
-            hints = get_type_hints(fn, localns={"ToolContext": ToolContext})
+            hints = get_type_hints(fn, localns={"ToolContext": ToolContext}, include_extras=True)
             parameters = inspect.signature(fn).parameters.values()
         except (NameError, TypeError, ValueError) as exc:
             raise ConfigError(f"tool {tool_name!r}: cannot read its signature: {exc}") from None
@@ -123,7 +150,8 @@ class Tool:
             f"{tool_name}_args", __config__=ConfigDict(extra="forbid"), **fields
         )
         doc = description if description is not None else inspect.getdoc(fn) or ""
-        return cls(tool_name, doc.split("\n\n")[0].strip(), fn, args_model, context_param)
+        summary = doc.split("\n\n")[0].strip()
+        return cls(tool_name, summary, fn, args_model, context_param, narrow)
 
     async def call(
         self, arguments: BaseModel | dict[str, Any], context: ToolContext | None = None

@@ -11,9 +11,24 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
 from collections.abc import Callable
+from functools import lru_cache
+from typing import Annotated, Any, Literal
 
-__all__ = ["MAX_EXPONENT", "MAX_LENGTH", "calculate"]
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from agora.agents.tools import Tool
+
+__all__ = [
+    "EXPRESSION_PATTERN",
+    "MAX_EXPONENT",
+    "MAX_LENGTH",
+    "Expression",
+    "calculate",
+    "calculate_tool",
+    "expressions_in",
+]
 
 #: Largest absolute exponent accepted by ``**``.
 MAX_EXPONENT = 1_000
@@ -38,7 +53,14 @@ _UNARY: dict[type[ast.unaryop], Callable[[Number], Number]] = {
 }
 
 
-def calculate(expression: str) -> str:
+#: What a model may write as an expression: digits, operators, parentheses, dots and spaces.
+#: As a JSON-Schema ``pattern`` it becomes part of llama.cpp's grammar, so a model's call can
+#: only contain arithmetic.
+EXPRESSION_PATTERN = r"^[0-9+*/%(). -]{1,80}$"
+Expression = Annotated[str, Field(min_length=1, max_length=80, pattern=EXPRESSION_PATTERN)]
+
+
+def calculate(expression: Expression) -> str:
     """Evaluate an arithmetic expression (numbers, + - * / // % ** and parentheses).
 
     Anything else (names, calls, attributes) is refused, and so are huge powers.
@@ -74,6 +96,72 @@ def calculate(expression: str) -> str:
             raise ValueError(f"{text!r} overflows")
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     return str(value)
+
+
+_CANDIDATE = re.compile(r"[-(]*\d[\d\s.+\-*/%()]*")
+_WORDS = (
+    (r"\bplus\b", "+"),
+    (r"\bminus\b", "-"),
+    (r"\b(?:times|multiplied by)\b", "*"),
+    (r"\bdivided by\b", "/"),
+    (r"\bto the power of\b", "**"),
+)
+
+
+def expressions_in(text: str) -> tuple[str, ...]:
+    """The arithmetic expressions `text` writes out, each one `calculate` accepts.
+
+    Operator words between numbers count ("15 plus 27" is ``15 + 27``).
+
+    Example:
+        >>> expressions_in("What is (15 + 27) * 3? And 15 plus 27.")
+        ('(15 + 27) * 3', '15 + 27')
+        >>> expressions_in("Write a poem about 3 cats.")
+        ()
+    """
+    for pattern, symbol in _WORDS:
+        text = re.sub(pattern, symbol, text, flags=re.IGNORECASE)
+    found: list[str] = []
+    for match in _CANDIDATE.finditer(text):
+        candidate = " ".join(match.group().split()).rstrip(" .")
+        if not any(op in candidate for op in "+-*/%") or not re.search(r"\d\D+\d", candidate):
+            continue
+        try:
+            calculate(candidate)
+        except ValueError:
+            continue
+        if candidate not in found:
+            found.append(candidate)
+    return tuple(found)
+
+
+def calculate_tool() -> Tool:
+    """`calculate` as a tool whose expression is narrowed to the ones the task writes out.
+
+    A task that writes its arithmetic (``What is 12 * 7?``) offers exactly that expression
+    as an enum, so a small model under a grammar cannot miscopy it (a 135M model wrote
+    ``.12 * 7``); a task that does not (``twelve times seven``) leaves the model to write
+    one, constrained to `EXPRESSION_PATTERN`.
+
+    Example:
+        >>> schema = calculate_tool().for_task("What is 12 * 7?").args_model.model_json_schema()
+        >>> schema["properties"]["expression"]["const"]
+        '12 * 7'
+    """
+    return Tool.from_function(calculate, narrow=_narrow)
+
+
+def _narrow(task: str) -> type[BaseModel] | None:
+    found = expressions_in(task)
+    return _expression_model(found) if found else None
+
+
+@lru_cache(maxsize=1024)
+def _expression_model(expressions: tuple[str, ...]) -> type[BaseModel]:
+    choices: Any = Literal.__getitem__(expressions)
+    return create_model(
+        "calculate_args", __config__=ConfigDict(extra="forbid"), expression=(choices, ...)
+    )
 
 
 def _eval(node: ast.expr) -> Number:

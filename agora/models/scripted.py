@@ -56,6 +56,8 @@ class ScriptedModel(Model):
         self.steps: list[Step] = list(steps)
         self.cycle = cycle
         self.calls: list[list[Message]] = []
+        #: The JSON Schema each call was constrained to (``None``: a plain-text call).
+        self.schemas: list[dict[str, Any] | None] = []
         self._next = 0
 
     async def complete(
@@ -67,6 +69,7 @@ class ScriptedModel(Model):
     ) -> Completion:
         """Return the next scripted step (or raise it, if it is an exception)."""
         self.calls.append(list(messages))
+        self.schemas.append(json_schema)
         if self._next >= len(self.steps):
             if not self.cycle or not self.steps:
                 raise UserError(

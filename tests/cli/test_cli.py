@@ -16,7 +16,7 @@ from rich.console import Console
 import agora.cli.main as cli
 from agora import Agent, ModelOutputError, Team, ToolError, __version__
 from agora.agents.tools import Tool
-from agora.cli.calculator import MAX_EXPONENT, calculate
+from agora.cli.calculator import EXPRESSION_PATTERN, MAX_EXPONENT, calculate
 from agora.cli.demo import DEMO_TASK, build_demo_team, run_demo
 from agora.cli.main import main
 from agora.cli.render import LiveView, PlainView
@@ -43,12 +43,13 @@ def scripted_team_model(replies: dict[str, list[str]]) -> FunctionModel:
     return FunctionModel(reply, name="scripted-team")
 
 
+FRANCE = "The capital of France is Paris."
+
+
 def france_model() -> FunctionModel:
-    return scripted_team_model(
-        {
-            "geographer": [_reply(action="answer", answer="Paris")],
-        }
-    )
+    """The geographer calls its atlas tool, whose result is its answer."""
+    call = _reply(action="call:atlas", arguments={"country": "France", "fact": "capital"})
+    return scripted_team_model({"geographer": [call]})
 
 
 def recording_console(**kwargs: Any) -> Console:
@@ -155,7 +156,7 @@ def test_main_demo_plain(
     assert specs == ["openai:x"]
     out = capsys.readouterr().out
     assert f"[deliver] user -> triage  task: {DEMO_TASK}" in out
-    assert "\nanswer: Paris\n" in out
+    assert f"\nanswer: {FRANCE}\n" in out
 
 
 def test_main_demo_model_error_exits_1(
@@ -194,7 +195,7 @@ def test_main_interrupt_exits_130(
 def test_run_demo_plain_output() -> None:
     console = recording_console()
     result = run_demo(DEMO_TASK, model=france_model(), console=console, tui=False)
-    assert (result.answer, result.answered_by, result.hops) == ("Paris", "geographer", 3)
+    assert (result.answer, result.answered_by, result.hops) == (FRANCE, "geographer", 3)
     lines = console.export_text().splitlines()
     assert lines[0].startswith("[team]    triage (entry)  general -> geographer")
     assert "[model]   scripted-team, shared by all 4 agents" in lines
@@ -202,8 +203,11 @@ def test_run_demo_plain_output() -> None:
     assert "[deliver] user -> triage  task: What is the capital of France?" in lines
     assert any(line.startswith("[decide]  triage forward → geographer (router: ") for line in lines)
     assert "[deliver] triage -> geographer  forward: What is the capital of France?" in lines
-    assert any(line.startswith("[decide]  geographer answer: Paris") for line in lines)
-    assert lines[-3:-1] == ["answer: Paris", "answered by: geographer"]
+    assert "[tool]    geographer atlas({'country': 'France', 'fact': 'capital'}) = " + FRANCE in (
+        lines
+    )
+    assert any(line.startswith(f"[decide]  geographer answer: {FRANCE}") for line in lines)
+    assert lines[-3:-1] == [f"answer: {FRANCE}", "answered by: geographer"]
     assert lines[-1].startswith("tokens: ") and lines[-1].endswith(" s")
     assert "hops: 3" in lines[-1]
 
@@ -212,7 +216,7 @@ def test_run_demo_plain_output() -> None:
 def test_run_demo_live_view(terminal: bool) -> None:
     console = recording_console(force_terminal=terminal)
     result = run_demo(DEMO_TASK, model=france_model(), console=console, tui=True)
-    assert result.answer == "Paris"
+    assert result.answer == FRANCE
     text = console.export_text()
     for expected in [
         "agora demo",
@@ -245,8 +249,7 @@ def test_views_show_tool_calls() -> None:
             {
                 "mathematician": [
                     _reply(action="call:calculate", arguments={"expression": "17 * 23"}),
-                    _reply(action="answer", answer="391"),
-                ],
+                ],  # the tool's result is the answer: no second call
             }
         )
 
@@ -277,10 +280,13 @@ def test_demo_team_shares_one_model() -> None:
     assert all(agent.model is model for agent in team.agents.values())
     assert team.entry == "triage"
     assert team.neighbours("triage") == ("geographer", "mathematician", "writer")
-    assert team.neighbours("mathematician") == ("writer",)
-    assert team.neighbours("writer") == ()
+    assert team.neighbours("mathematician") == team.neighbours("writer") == ()
     assert team.budget.hops == 5
     assert [tool.name for tool in team.agents["mathematician"].tools] == ["calculate"]
+    assert [tool.name for tool in team.agents["geographer"].tools] == ["atlas"]
+    for name in ("geographer", "mathematician"):
+        agent = team.agents[name]
+        assert (agent.tool_choice, agent.tool_use_behavior) == ("required", "stop_on_first_tool")
     assert all(agent.max_answer_chars <= 240 for agent in team.agents.values())
 
 
@@ -353,8 +359,12 @@ def test_calculate_as_a_tool_reports_errors_a_model_can_act_on() -> None:
     assert tool.name == "calculate"
     assert "arithmetic" in tool.description
     assert asyncio.run(tool.call({"expression": "6 * 7"})) == "42"
-    with pytest.raises(ToolError, match="only arithmetic is allowed: a function call"):
-        asyncio.run(tool.call({"expression": "__import__('os')"}))
+    with pytest.raises(ToolError, match="(?s)invalid arguments.*should match pattern"):
+        asyncio.run(tool.call({"expression": "__import__('os')"}))  # letters: not arithmetic
+    with pytest.raises(ToolError, match="division by zero"):
+        asyncio.run(tool.call({"expression": "1 / 0"}))
+    schema = tool.args_model.model_json_schema()["properties"]["expression"]
+    assert schema["pattern"] == EXPRESSION_PATTERN  # in llama.cpp's grammar: digits, operators
 
 
 # --- the real embedded model -------------------------------------------------------------
@@ -365,7 +375,7 @@ def test_demo_on_the_embedded_model(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--no-tui"]) == 0
     out = capsys.readouterr().out
     answers = [line for line in out.splitlines() if line.startswith("answer: ")]
-    assert len(answers) == 1
-    assert answers[0].removeprefix("answer: ").strip()
+    assert answers == ["answer: The capital of France is Paris."]
     assert "[deliver] user -> triage" in out
+    assert "[tool]    geographer atlas({'country': 'France', 'fact': 'capital'})" in out
     assert "tokens/s: " in out

@@ -188,15 +188,27 @@ def test_wall_time_budget() -> None:
 
 
 def test_invalid_decision_is_repaired_once_then_typed_error() -> None:
+    # With a neighbour to forward to, the holder's reply is a structured decision.
     repaired = Agent("a", ScriptedModel(['{"action": "fly"}', answer("ok")]))
-    assert Team([repaired]).run_sync("go").answer == "ok"
+    assert Team([repaired, Agent("b", ScriptedModel([]))]).run_sync("go").answer == "ok"
     feedback = repaired.model.calls[1][-1].content  # type: ignore[attr-defined]
     assert "not valid" in feedback
 
     broken = Agent("a", ScriptedModel(["nonsense", "still nonsense"]))
     with pytest.raises(ModelOutputError) as info:
-        Team([broken]).run_sync("go")
+        Team([broken, Agent("b", ScriptedModel([]))]).run_sync("go")
     assert info.value.raw == "still nonsense"
+
+
+def test_an_agent_that_can_only_answer_answers_in_plain_text() -> None:
+    solo = Agent("solo", ScriptedModel(["Four, since 2 + 2 = 4."]))
+    assert Team([solo]).run_sync("What is 2 + 2?").answer == "Four, since 2 + 2 = 4."
+    assert solo.model.calls[0][-1].content == "What is 2 + 2?"  # type: ignore[attr-defined]
+    wrapped = Agent("solo", ScriptedModel([answer("4")]))  # JSON anyway: read as the answer
+    assert Team([wrapped]).run_sync("What is 2 + 2?").answer == "4"
+    empty = Agent("solo", ScriptedModel(["   "]))
+    with pytest.raises(ModelOutputError, match="empty answer"):
+        Team([empty]).run_sync("What is 2 + 2?")
 
 
 def test_forward_to_a_non_neighbour_is_rejected_by_the_schema() -> None:
@@ -223,7 +235,7 @@ async def test_stream_yields_events_in_order() -> None:
 
 
 async def test_stream_reraises_run_errors() -> None:
-    team = Team([Agent("a", ScriptedModel(["bad", "bad"]))])
+    team = Team([Agent("a", ScriptedModel(["bad", "bad"])), Agent("b", ScriptedModel([]))])
     with pytest.raises(ModelOutputError):
         async for _ in team.stream("go"):
             pass
@@ -301,8 +313,9 @@ def test_forwarded_split_part_answers_the_splitter() -> None:
 def test_failed_runs_keep_their_trace() -> None:
     a = Agent("a", ScriptedModel([forward("b")]))
     b = Agent("b", ScriptedModel(["bad", "bad"]))
+    c = Agent("c", ScriptedModel([]))
     with pytest.raises(ModelOutputError) as info:
-        Team([a, b]).run_sync("go")
+        Team([a, b, c], edges=[("a", "b"), ("b", "c")]).run_sync("go")
     partial = info.value.partial
     assert [env.kind for env in partial.trace] == ["task", "forward"]
     assert partial.answer == "" and partial.usage["a"].requests == 1

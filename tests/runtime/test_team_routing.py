@@ -29,8 +29,10 @@ def answering(text: str, calls: list[str] | None = None) -> FunctionModel:
     def reply(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
         if calls is not None:
             calls.append(messages[0].content.split()[2].rstrip(","))
-        if schema is None:
+        if "Answers from your helpers:" in messages[-1].content:
             return f"synthesis of {messages[-1].content.count('- ')} answers"
+        if schema is None:  # an expert with no neighbour answers in plain text
+            return text
         return json.dumps({"action": "answer", "answer": text})
 
     return FunctionModel(reply)
@@ -349,7 +351,7 @@ def test_a_failed_decision_still_counts_its_usage() -> None:
     from agora import ModelOutputError
 
     bad = ScriptedModel(["not json", "still not json"])
-    team = Team([Agent("a", bad)])
+    team = Team([Agent("a", bad), Agent("b", ScriptedModel([]))])  # a decides: structured
     with pytest.raises(ModelOutputError) as info:
         team.run_sync("go")
     partial = info.value.partial
