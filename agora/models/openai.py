@@ -15,6 +15,10 @@ error, unreadable or malformed body      and ``retry-after-ms`` are honoured)
 other 4xx                                `ModelError`
 =======================================  ==============================================
 
+A model on OpenAI itself is named ``openai:MODEL``; one on any other server names the model
+and the endpoint, ``MODEL @ HOST:PORT``, since the wire format alone does not say which server
+software answers (llama-cpp-python's server, for one, identifies itself nowhere).
+
 Structured output asks for ``response_format`` type ``json_schema`` first. Servers that reject
 it (llama.cpp's server answers HTTP 500, others 400 or 422) get ``json_object`` with a
 ``schema``, and failing that the schema goes into a system prompt; the fallback is remembered
@@ -71,6 +75,10 @@ class OpenAIModel(Model):
         breaker: circuit breaker shared by this model's calls.
         structured: how to request structured output (see `StructuredMode`).
 
+    Attributes:
+        base_url: the endpoint the calls go to, without a trailing slash.
+        name: ``openai:MODEL`` on OpenAI itself, ``MODEL @ HOST:PORT`` on any other server.
+
     Raises:
         ConfigError: no key for OpenAI itself, or an unknown `structured` mode.
 
@@ -80,6 +88,8 @@ class OpenAIModel(Model):
         ...     model = OpenAIModel("agora-test", base_url=server.base_url)
         ...     model.request_sync([Message("user", "Capital of France?")]).text
         'Paris.'
+        >>> OpenAIModel("smollm2", base_url="http://127.0.0.1:8080/v1").name
+        'smollm2 @ 127.0.0.1:8080'
     """
 
     def __init__(
@@ -101,7 +111,9 @@ class OpenAIModel(Model):
                 f"got {structured!r}"
             )
         self.model = model
-        self.name = f"openai:{model}"
+        url = str(client.base_url) if client is not None else base_url
+        self.base_url = _endpoint(url)
+        self.name = _display_name(model, self.base_url)
         self.structured = structured
         self._mode: StructuredMode = "json_schema" if structured == "auto" else structured
         self._client_options: dict[str, Any] = {}
@@ -113,7 +125,6 @@ class OpenAIModel(Model):
                 "timeout": self.retry.timeout_s,
             }
         self._client = client
-        url = str(client.base_url) if client is not None else base_url
         # OpenAI's newer models refuse `max_tokens`; other servers may not know its successor.
         self._max_tokens_key = "max_completion_tokens" if _is_openai(url) else "max_tokens"
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncOpenAI]
@@ -249,9 +260,34 @@ def _ssl_context() -> ssl.SSLContext:
     return cast(ssl.SSLContext, http.create_ssl_context())
 
 
-def _is_openai(base_url: str | None) -> bool:
+def _endpoint(base_url: str | None) -> str:
+    """The URL the client sends to: `base_url`, else ``OPENAI_BASE_URL``, else OpenAI's."""
     url = base_url or os.environ.get("OPENAI_BASE_URL") or f"https://{_OPENAI_HOST}/v1"
-    return urlsplit(url).hostname == _OPENAI_HOST
+    return url.rstrip("/")
+
+
+def _is_openai(base_url: str | None) -> bool:
+    return urlsplit(_endpoint(base_url)).hostname == _OPENAI_HOST
+
+
+def _display_name(model: str, base_url: str) -> str:
+    """``openai:MODEL`` on OpenAI itself; ``MODEL @ HOST[:PORT]`` (no credentials) elsewhere."""
+    url = urlsplit(base_url)
+    if url.hostname == _OPENAI_HOST:
+        return f"openai:{model}"
+    host = url.hostname or base_url
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    port = _explicit_port(base_url)
+    return f"{model} @ {host}" if port is None else f"{model} @ {host}:{port}"
+
+
+def _explicit_port(base_url: str) -> int | None:
+    """The port written in `base_url`, or ``None`` (none given, or not a number)."""
+    try:
+        return urlsplit(base_url).port
+    except ValueError:  # not a number: the request fails and says so
+        return None
 
 
 def _resolve_api_key(api_key: str | None, base_url: str | None) -> str:

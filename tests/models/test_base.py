@@ -169,7 +169,7 @@ def test_bad_specs_are_config_errors(bad) -> None:
 
 def test_spec_parses_servers_and_local_options() -> None:
     model = model_from_spec("http://127.0.0.1:9/v1#tiny")
-    assert model.name == "openai:tiny"
+    assert model.name == "tiny @ 127.0.0.1:9"
     local = model_from_spec("local?n_ctx=512&n_gpu_layers=0")
     assert local.n_ctx == 512 and local.offloaded_layers == 0  # type: ignore[attr-defined]
     with pytest.raises(ConfigError, match="unknown option"):

@@ -55,7 +55,7 @@ async def test_text_reply_and_usage() -> None:
     assert reply.usage.requests == 1
     assert reply.usage.prompt_tokens == 4 and reply.usage.completion_tokens == 4
     assert reply.usage.latency_s > 0
-    assert model.name == "openai:agora-test"
+    assert model.name == f"agora-test @ {server.base_url.split('/')[2]}"
 
 
 async def test_request_carries_settings_and_messages() -> None:
@@ -203,6 +203,28 @@ async def test_breaker_ignores_failures_of_calls_sent_before_the_last_success() 
     assert breaker.is_open
 
 
+def test_only_openai_itself_is_named_openai(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
+    names = {
+        None: "openai:m",
+        "https://api.openai.com/v1": "openai:m",
+        "http://127.0.0.1:8080/v1/": "m @ 127.0.0.1:8080",
+        "http://user:secret@gpu-box:8000/v1": "m @ gpu-box:8000",
+        "https://llm.example.com/v1": "m @ llm.example.com",
+        "http://[::1]:8080/v1": "m @ [::1]:8080",
+    }
+    assert {url: OpenAIModel("m", base_url=url).name for url in names} == names
+    assert OpenAIModel("m", base_url="http://127.0.0.1:8080/v1/").base_url == (
+        "http://127.0.0.1:8080/v1"
+    )
+    client = AsyncOpenAI(base_url="http://127.0.0.1:9/v1", api_key="sk-x")
+    given = OpenAIModel("m", client=client)
+    assert (given.name, given.base_url) == ("m @ 127.0.0.1:9", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://10.0.0.5:11434/v1")
+    assert OpenAIModel("m").name == "m @ 10.0.0.5:11434"
+
+
 async def test_wrong_api_key_is_a_config_error() -> None:
     with serve_openai(api_key="sk-right") as server:
         model = make_model(server.base_url)
@@ -245,7 +267,7 @@ def test_api_key_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
         OpenAIModel("gpt-4o-mini")
-    assert OpenAIModel("qwen", base_url="http://127.0.0.1:8080/v1").name == "openai:qwen"
+    assert OpenAIModel("qwen", base_url="http://127.0.0.1:8080/v1").name == "qwen @ 127.0.0.1:8080"
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
     assert OpenAIModel("gpt-4o-mini").retry == RetryPolicy(max_attempts=4, timeout_s=60.0)
     with pytest.raises(ConfigError, match="structured"):
