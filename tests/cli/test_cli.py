@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import socket
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -133,6 +134,21 @@ def test_bad_model_spec_is_a_config_error(capsys: pytest.CaptureFixture[str], sp
     captured = capsys.readouterr()
     assert captured.err.startswith("ConfigError: ")
     assert "Traceback" not in captured.err
+
+
+def test_demo_against_a_closed_port_says_nothing_listens_in_red(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich colours stderr although it is captured
+    assert main(["demo", "--no-tui", "--model", f"http://127.0.0.1:{port}/v1#x", "2 + 2?"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("\x1b[1;31mModelUnavailableError: x @ 127.0.0.1:")  # bold red
+    assert f"cannot connect to http://127.0.0.1:{port}/v1: nothing is listening there" in err
+    assert f"--port {port}`, or fix the URL in the model spec" in err
+    assert "attempt(s) failed" not in err and "Traceback" not in err
 
 
 def _use_model(monkeypatch: pytest.MonkeyPatch, model: FunctionModel) -> list[str]:

@@ -145,6 +145,37 @@ def test_breaker_opens_on_a_dead_endpoint_and_fails_fast() -> None:
     assert time.perf_counter() - started < 1.0
 
 
+def test_unreachable_endpoint_is_not_retried_but_counts_for_the_breaker() -> None:
+    breaker = CircuitBreaker(failure_threshold=2, cooldown_s=60)
+    calls = 0
+
+    async def refused() -> str:
+        nonlocal calls
+        calls += 1
+        raise ModelUnavailableError("nothing is listening there")
+
+    policy = RetryPolicy(max_attempts=4, base_delay_s=0.0)
+    with pytest.raises(ModelUnavailableError, match="nothing is listening"):
+        asyncio.run(call_with_retries(refused, policy, breaker))
+    assert calls == 1 and not breaker.is_open
+    with pytest.raises(ModelUnavailableError, match="nothing is listening"):
+        asyncio.run(call_with_retries(refused, policy, breaker))
+    assert calls == 2 and breaker.is_open
+
+
+@pytest.mark.parametrize("error", [ConfigError("bad key"), asyncio.CancelledError()])
+def test_a_probe_that_ends_without_a_verdict_frees_the_next_probe(error: BaseException) -> None:
+    breaker = CircuitBreaker(failure_threshold=1, cooldown_s=0.0)
+    breaker.record(False)
+
+    async def fails() -> str:
+        raise error
+
+    with pytest.raises(type(error)):
+        asyncio.run(call_with_retries(fails, RetryPolicy(max_attempts=1), breaker))
+    assert breaker.is_open and breaker.allow()  # not stuck open behind a lost probe
+
+
 def test_breaker_half_opens_after_cooldown() -> None:
     breaker = CircuitBreaker(failure_threshold=1, cooldown_s=0.0)
     breaker.record(False)
