@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import socket
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -23,7 +22,7 @@ from agora.cli.main import main
 from agora.cli.render import LiveView, PlainView
 from agora.models.base import Message
 from agora.protocols.schema import PAYLOAD_TYPES, all_schemas
-from agora.testing import FunctionModel, ScriptedModel
+from agora.testing import FunctionModel, ScriptedModel, free_port
 
 
 def _reply(**data: Any) -> str:
@@ -139,9 +138,7 @@ def test_bad_model_spec_is_a_config_error(capsys: pytest.CaptureFixture[str], sp
 def test_demo_against_a_closed_port_says_nothing_listens_in_red(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     monkeypatch.setenv("FORCE_COLOR", "1")  # rich colours stderr although it is captured
     assert main(["demo", "--no-tui", "--model", f"http://127.0.0.1:{port}/v1#x", "2 + 2?"]) == 1
     err = capsys.readouterr().err

@@ -28,7 +28,13 @@ from agora.errors import (
 from agora.models import CircuitBreaker, Message, ModelSettings, RetryPolicy
 from agora.models._openai_failures import unreachable
 from agora.models.openai import OpenAIModel, retry_after_s
-from agora.testing import minimal_instance, serve_openai, start_server_process, stop_server_process
+from agora.testing import (
+    free_port,
+    minimal_instance,
+    serve_openai,
+    start_server_process,
+    stop_server_process,
+)
 
 ASK = [Message("user", "Give facts about France.")]
 UNKNOWN_HOST = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
@@ -177,13 +183,6 @@ async def test_persistent_failure_is_model_unavailable() -> None:
         with pytest.raises(ModelUnavailableError, match="4 attempt"):
             await model.request(ASK, Facts)
         assert server.stats()["requests"] == 4
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on: bound once, then closed."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class CountingModel(OpenAIModel):
