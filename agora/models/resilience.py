@@ -187,6 +187,7 @@ async def call_with_retries(
                 f"{name}: circuit breaker open after repeated failures; calls fail fast for "
                 f"{breaker.cooldown_s:g}s. Check that the endpoint is up."
             )
+        probe = breaker.is_open  # let through while open: this call is the half-open probe
         started_at = time.monotonic()
         try:
             if policy.timeout_s is None:
@@ -209,7 +210,8 @@ async def call_with_retries(
             breaker.record(False, started_at=started_at)
             raise
         except BaseException:
-            breaker.release()
+            if probe:
+                breaker.release()
             raise
         breaker.record(True)
         return result

@@ -176,6 +176,29 @@ def test_a_probe_that_ends_without_a_verdict_frees_the_next_probe(error: BaseExc
     assert breaker.is_open and breaker.allow()  # not stuck open behind a lost probe
 
 
+def test_a_call_sent_before_the_breaker_opened_does_not_free_the_probe() -> None:
+    breaker = CircuitBreaker(failure_threshold=1, cooldown_s=0.0)
+
+    async def main() -> None:
+        started = asyncio.Event()
+
+        async def cancelled_later() -> str:
+            started.set()
+            await asyncio.sleep(60)
+            return "never"
+
+        early = asyncio.create_task(call_with_retries(cancelled_later, RetryPolicy(), breaker))
+        await started.wait()  # sent while the breaker was closed
+        breaker.record(False)
+        assert breaker.allow()  # the half-open probe is out
+        early.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await early
+        assert not breaker.allow()  # still one probe at a time
+
+    asyncio.run(main())
+
+
 def test_breaker_half_opens_after_cooldown() -> None:
     breaker = CircuitBreaker(failure_threshold=1, cooldown_s=0.0)
     breaker.record(False)
