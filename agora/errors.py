@@ -12,7 +12,7 @@ Every error agora raises on purpose derives from `AgoraError`::
     ├── ProtocolError              a message that fails validation on receipt
     ├── ModelError                 a model call that did not produce a usable reply
     │   ├── ModelTransientError    a failure worth retrying (429, 5xx, timeout, bad body)
-    │   ├── ModelUnavailableError  retries exhausted, or the circuit breaker is open
+    │   ├── ModelUnavailableError  unreachable, retries exhausted, or the circuit breaker open
     │   └── ModelOutputError       structured output still invalid after the repair retry
     ├── ToolError                  a tool raised or got bad arguments
     ├── RunError                   a team run that could not finish
@@ -113,7 +113,11 @@ class ModelTransientError(ModelError):
 
 
 class ModelUnavailableError(ModelError):
-    """The model could not be reached: retries ran out or the circuit breaker is open."""
+    """The model could not be reached.
+
+    Nothing listens at its endpoint or the host is unknown (raised at once, not retried), the
+    retries ran out, or the circuit breaker is open. The message names the endpoint and the fix.
+    """
 
 
 class ModelOutputError(ModelError):

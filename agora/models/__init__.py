@@ -5,7 +5,7 @@ Backends load lazily: importing `agora.models` does not import llama_cpp or open
 Example:
     >>> from agora.models import model_from_spec
     >>> model_from_spec("http://127.0.0.1:8080/v1#qwen").name
-    'openai:qwen'
+    'qwen @ 127.0.0.1:8080'
 """
 
 from __future__ import annotations

@@ -9,11 +9,19 @@ an agora error:
 =======================================  ==============================================
 failure                                  agora error
 =======================================  ==============================================
+connection refused (nothing listens),    `ModelUnavailableError` at once, not retried;
+unknown host                             the message names the endpoint and the fix
 429, 408, 409, 5xx, timeout, connection  `ModelTransientError` (retried; ``Retry-After``
-error, unreadable or malformed body      and ``retry-after-ms`` are honoured)
+reset, unreadable or malformed body      and ``retry-after-ms`` are honoured)
 401, 403, 404                            `ConfigError` (key, permissions, model name)
 other 4xx                                `ModelError`
 =======================================  ==============================================
+
+(The mapping lives in `agora.models._openai_failures`.)
+
+A model on OpenAI itself is named ``openai:MODEL``; one on any other server names the model
+and the endpoint, ``MODEL @ HOST:PORT``, since the wire format alone does not say which server
+software answers (llama-cpp-python's server, for one, identifies itself nowhere).
 
 Structured output asks for ``response_format`` type ``json_schema`` first. Servers that reject
 it (llama.cpp's server answers HTTP 500, others 400 or 422) get ``json_object`` with a
@@ -32,8 +40,7 @@ import re
 import ssl
 import time
 import weakref
-from collections.abc import Mapping, Sequence
-from email.utils import parsedate_to_datetime
+from collections.abc import Sequence
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
@@ -41,7 +48,16 @@ import openai
 from openai import AsyncOpenAI
 
 from agora._sync import close_with_loop
-from agora.errors import AgoraError, ConfigError, ModelError, ModelTransientError
+from agora.errors import ConfigError, ModelError, ModelTransientError
+from agora.models._openai_failures import (
+    OPENAI_HOST,
+    describe,
+    explicit_port,
+    rejects_format,
+    retry_after_s,
+    status_error,
+    unreachable,
+)
 from agora.models.base import Completion, Message, Model, ModelSettings, Usage, schema_text
 from agora.models.resilience import CircuitBreaker, RetryPolicy
 
@@ -51,10 +67,7 @@ __all__ = ["OpenAIModel", "StructuredMode", "retry_after_s"]
 #: then a prompt; the others pin one way.
 StructuredMode = Literal["auto", "json_schema", "json_object", "none"]
 
-_OPENAI_HOST = "api.openai.com"
 _NO_KEY = "sk-no-key"
-_FORMAT_MARKERS = ("response_format", "json_schema", "json_object", "input should be 'text'")
-_TRANSIENT_4XX = frozenset({408, 409, 429})
 _NEXT_MODE: dict[str, StructuredMode] = {"json_schema": "json_object", "json_object": "none"}
 
 
@@ -71,6 +84,10 @@ class OpenAIModel(Model):
         breaker: circuit breaker shared by this model's calls.
         structured: how to request structured output (see `StructuredMode`).
 
+    Attributes:
+        base_url: the endpoint the calls go to, without a trailing slash.
+        name: ``openai:MODEL`` on OpenAI itself, ``MODEL @ HOST:PORT`` on any other server.
+
     Raises:
         ConfigError: no key for OpenAI itself, or an unknown `structured` mode.
 
@@ -80,6 +97,8 @@ class OpenAIModel(Model):
         ...     model = OpenAIModel("agora-test", base_url=server.base_url)
         ...     model.request_sync([Message("user", "Capital of France?")]).text
         'Paris.'
+        >>> OpenAIModel("smollm2", base_url="http://127.0.0.1:8080/v1").name
+        'smollm2 @ 127.0.0.1:8080'
     """
 
     def __init__(
@@ -101,7 +120,9 @@ class OpenAIModel(Model):
                 f"got {structured!r}"
             )
         self.model = model
-        self.name = f"openai:{model}"
+        url = str(client.base_url) if client is not None else base_url
+        self.base_url = _endpoint(url)
+        self.name = _display_name(model, self.base_url)
         self.structured = structured
         self._mode: StructuredMode = "json_schema" if structured == "auto" else structured
         self._client_options: dict[str, Any] = {}
@@ -113,7 +134,6 @@ class OpenAIModel(Model):
                 "timeout": self.retry.timeout_s,
             }
         self._client = client
-        url = str(client.base_url) if client is not None else base_url
         # OpenAI's newer models refuse `max_tokens`; other servers may not know its successor.
         self._max_tokens_key = "max_completion_tokens" if _is_openai(url) else "max_tokens"
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncOpenAI]
@@ -151,18 +171,21 @@ class OpenAIModel(Model):
                 )
                 break
             except openai.APIStatusError as exc:
-                if json_schema is not None and mode != "none" and _rejects_format(exc):
+                if json_schema is not None and mode != "none" and rejects_format(exc):
                     if self.structured != "auto":
                         raise self._format_error(mode, exc) from None
                     if self._mode == mode:  # concurrent calls may have moved on already
                         self._mode = _NEXT_MODE[mode]
                     continue
-                raise _status_error(exc, self.name) from None
+                raise status_error(exc, self.name) from None
             except openai.APIConnectionError as exc:  # includes APITimeoutError
-                raise ModelTransientError(f"{self.name}: {_describe(exc)}") from None
+                down = unreachable(exc, self.base_url, self.name)
+                if down is not None:  # retrying cannot help: say what will
+                    raise down from None
+                raise ModelTransientError(f"{self.name}: {describe(exc)}") from None
             except (openai.OpenAIError, ValueError) as exc:  # undecodable body, ...
                 raise ModelTransientError(
-                    f"{self.name}: unreadable response body ({_describe(exc)})"
+                    f"{self.name}: unreadable response body ({describe(exc)})"
                 ) from None
         return _completion(data, time.perf_counter() - started, self.name)
 
@@ -230,7 +253,7 @@ class OpenAIModel(Model):
 
     def _format_error(self, mode: StructuredMode, exc: openai.APIStatusError) -> ConfigError:
         return ConfigError(
-            f"{self.name}: the server rejected response_format {mode!r} ({_describe(exc)}). "
+            f"{self.name}: the server rejected response_format {mode!r} ({describe(exc)}). "
             "Use OpenAIModel(..., structured='auto') to fall back to what it supports."
         )
 
@@ -249,9 +272,26 @@ def _ssl_context() -> ssl.SSLContext:
     return cast(ssl.SSLContext, http.create_ssl_context())
 
 
+def _endpoint(base_url: str | None) -> str:
+    """The URL the client sends to: `base_url`, else ``OPENAI_BASE_URL``, else OpenAI's."""
+    url = base_url or os.environ.get("OPENAI_BASE_URL") or f"https://{OPENAI_HOST}/v1"
+    return url.rstrip("/")
+
+
 def _is_openai(base_url: str | None) -> bool:
-    url = base_url or os.environ.get("OPENAI_BASE_URL") or f"https://{_OPENAI_HOST}/v1"
-    return urlsplit(url).hostname == _OPENAI_HOST
+    return urlsplit(_endpoint(base_url)).hostname == OPENAI_HOST
+
+
+def _display_name(model: str, base_url: str) -> str:
+    """``openai:MODEL`` on OpenAI itself; ``MODEL @ HOST[:PORT]`` (no credentials) elsewhere."""
+    url = urlsplit(base_url)
+    if url.hostname == OPENAI_HOST:
+        return f"openai:{model}"
+    host = url.hostname or base_url
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    port = explicit_port(base_url)
+    return f"{model} @ {host}" if port is None else f"{model} @ {host}:{port}"
 
 
 def _resolve_api_key(api_key: str | None, base_url: str | None) -> str:
@@ -287,81 +327,3 @@ def _completion(data: object, latency_s: float, name: str) -> Completion:
 def _count(usage: Any, key: str) -> int:
     value = usage.get(key) if isinstance(usage, dict) else None
     return value if isinstance(value, int) else 0
-
-
-def _rejects_format(exc: openai.APIStatusError) -> bool:
-    """Whether the server refused the ``response_format`` itself (so a fallback may work)."""
-    if exc.status_code not in (400, 422, 500, 501):
-        return False
-    text = f"{exc.message} {exc.body}".lower()
-    if exc.status_code >= 500:
-        return "input should be 'text'" in text or "response_format" in text
-    return any(marker in text for marker in _FORMAT_MARKERS)
-
-
-def _status_error(exc: openai.APIStatusError, name: str) -> AgoraError:
-    status = exc.status_code
-    detail = _describe(exc)
-    if status >= 500 or status in _TRANSIENT_4XX:
-        return ModelTransientError(
-            f"{name}: HTTP {status}: {detail}",
-            status=status,
-            retry_after=retry_after_s(exc.response.headers),
-        )
-    if status == 401:
-        return ConfigError(
-            f"{name}: the server refused the API key (HTTP 401: {detail}). Check the key "
-            "(OPENAI_API_KEY or OpenAIModel(..., api_key=...))."
-        )
-    if status == 403:
-        return ConfigError(
-            f"{name}: permission denied (HTTP 403: {detail}). Check that the key may use "
-            "this model and endpoint."
-        )
-    if status == 404:
-        return ConfigError(
-            f"{name}: not found (HTTP 404: {detail}). Check the model name and the base_url "
-            "(it usually ends in /v1)."
-        )
-    return ModelError(
-        f"{name}: the server rejected the request (HTTP {status}: {detail}). Check the "
-        "settings (max_tokens, temperature) and that the prompt fits the context window."
-    )
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, openai.APIError):
-        body = exc.body
-        if isinstance(body, Mapping) and isinstance(body.get("message"), str):
-            return str(body["message"])[:500]
-        return exc.message[:500]
-    return f"{type(exc).__name__}: {exc}"[:500]
-
-
-def retry_after_s(headers: Mapping[str, str]) -> float | None:
-    """Seconds a server asked us to wait, from ``retry-after-ms`` or ``retry-after``.
-
-    Example:
-        >>> retry_after_s({"retry-after-ms": "250"}), retry_after_s({"retry-after": "2"})
-        (0.25, 2.0)
-        >>> retry_after_s({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})
-        0.0
-    """
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            return max(0.0, float(millis) / 1000.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())

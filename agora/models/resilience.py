@@ -131,6 +131,14 @@ class CircuitBreaker:
         self._probing = True  # half-open: exactly one probe until its outcome is recorded
         return True
 
+    def release(self) -> None:
+        """Give up the probe of a call that says nothing about the endpoint's health.
+
+        Such a call was cancelled, or refused for its content (a bad key, a bad request);
+        the next call may probe instead, so the breaker cannot stay open for good.
+        """
+        self._probing = False
+
     def record(self, success: bool, *, started_at: float | None = None) -> None:
         """Record the outcome of one call that began at `started_at` (`time.monotonic`)."""
         self._probing = False
@@ -164,8 +172,12 @@ async def call_with_retries(
 ) -> R:
     """Run `attempt` until it succeeds, retrying `ModelTransientError` per `policy`.
 
+    An attempt's `ModelUnavailableError` (the endpoint cannot be reached at all) counts as a
+    failure for the breaker and escapes at once; other errors escape without a verdict.
+
     Raises:
-        ModelUnavailableError: the breaker is open, or every attempt failed transiently.
+        ModelUnavailableError: the endpoint is unreachable, the breaker is open, or every
+            attempt failed transiently.
     """
     rng = rng or _RNG
     last: ModelTransientError | None = None
@@ -175,6 +187,7 @@ async def call_with_retries(
                 f"{name}: circuit breaker open after repeated failures; calls fail fast for "
                 f"{breaker.cooldown_s:g}s. Check that the endpoint is up."
             )
+        probe = breaker.is_open  # let through while open: this call is the half-open probe
         started_at = time.monotonic()
         try:
             if policy.timeout_s is None:
@@ -193,6 +206,13 @@ async def call_with_retries(
             if n + 1 < policy.max_attempts:
                 await asyncio.sleep(policy.delay(n, exc.retry_after, rng))
             continue
+        except ModelUnavailableError:  # unreachable (nothing listening): an outage, not retried
+            breaker.record(False, started_at=started_at)
+            raise
+        except BaseException:
+            if probe:
+                breaker.release()
+            raise
         breaker.record(True)
         return result
     reason = str(last).removeprefix(f"{name}: ").rstrip(".")

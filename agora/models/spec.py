@@ -10,6 +10,9 @@ spec                                      model
 ``http://127.0.0.1:8080/v1#model-name``   any OpenAI-compatible server (vLLM, llama.cpp,
                                           Ollama); the fragment names the model
 ========================================  ============================================
+
+A server's model is named after the model and the endpoint (``model-name @ 127.0.0.1:8080``),
+OpenAI's as ``openai:gpt-4o-mini``.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ def model_from_spec(spec: str | Model) -> Model:
 
     Example:
         >>> model_from_spec("http://127.0.0.1:8080/v1#qwen").name
-        'openai:qwen'
+        'qwen @ 127.0.0.1:8080'
         >>> model_from_spec("gpt-4")
         Traceback (most recent call last):
         ...

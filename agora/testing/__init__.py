@@ -3,6 +3,8 @@
 - `ScriptedModel`, `FunctionModel`: deterministic models, no network.
 - `serve_openai`, `start_server_process`: an OpenAI-compatible HTTP server with fault
   injection, in-process or as its own process (see `agora.testing.openai_server`).
+- `start_llamacpp_server`: llama-cpp-python's real server on a GGUF file, as a subprocess
+  (see `agora.testing.llamacpp_server`; needs the ``server`` extra).
 - `minimal_instance`: a small JSON document valid for a JSON Schema.
 
 Example:
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from agora.models.scripted import FunctionModel, ScriptedModel, Step
 
 if TYPE_CHECKING:
+    from agora.testing.llamacpp_server import LlamaCppServer, free_port, start_llamacpp_server
     from agora.testing.openai_server import (
         ServerHandle,
         ServerOptions,
@@ -29,18 +32,24 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FunctionModel",
+    "LlamaCppServer",
     "ScriptedModel",
     "ServerHandle",
     "ServerOptions",
     "Step",
+    "free_port",
     "minimal_instance",
     "serve_openai",
+    "start_llamacpp_server",
     "start_server_process",
     "stop_server_process",
 ]
 
 # Loaded on first use, so `python -m agora.testing.openai_server` runs the module only once.
 _LAZY = {
+    "LlamaCppServer": "agora.testing.llamacpp_server",
+    "free_port": "agora.testing.llamacpp_server",
+    "start_llamacpp_server": "agora.testing.llamacpp_server",
     "ServerHandle": "agora.testing.openai_server",
     "ServerOptions": "agora.testing.openai_server",
     "serve_openai": "agora.testing.openai_server",

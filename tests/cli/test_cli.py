@@ -22,7 +22,7 @@ from agora.cli.main import main
 from agora.cli.render import LiveView, PlainView
 from agora.models.base import Message
 from agora.protocols.schema import PAYLOAD_TYPES, all_schemas
-from agora.testing import FunctionModel, ScriptedModel
+from agora.testing import FunctionModel, ScriptedModel, free_port
 
 
 def _reply(**data: Any) -> str:
@@ -134,6 +134,19 @@ def test_bad_model_spec_is_a_config_error(capsys: pytest.CaptureFixture[str], sp
     captured = capsys.readouterr()
     assert captured.err.startswith("ConfigError: ")
     assert "Traceback" not in captured.err
+
+
+def test_demo_against_a_closed_port_says_nothing_listens_in_red(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = free_port()
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich colours stderr although it is captured
+    assert main(["demo", "--no-tui", "--model", f"http://127.0.0.1:{port}/v1#x", "2 + 2?"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("\x1b[1;31mModelUnavailableError: x @ 127.0.0.1:")  # bold red
+    assert f"cannot connect to http://127.0.0.1:{port}/v1: nothing is listening there" in err
+    assert f"--port {port}`, or fix the URL in the model spec" in err
+    assert "attempt(s) failed" not in err and "Traceback" not in err
 
 
 def _use_model(monkeypatch: pytest.MonkeyPatch, model: FunctionModel) -> list[str]:

@@ -145,6 +145,60 @@ def test_breaker_opens_on_a_dead_endpoint_and_fails_fast() -> None:
     assert time.perf_counter() - started < 1.0
 
 
+def test_unreachable_endpoint_is_not_retried_but_counts_for_the_breaker() -> None:
+    breaker = CircuitBreaker(failure_threshold=2, cooldown_s=60)
+    calls = 0
+
+    async def refused() -> str:
+        nonlocal calls
+        calls += 1
+        raise ModelUnavailableError("nothing is listening there")
+
+    policy = RetryPolicy(max_attempts=4, base_delay_s=0.0)
+    with pytest.raises(ModelUnavailableError, match="nothing is listening"):
+        asyncio.run(call_with_retries(refused, policy, breaker))
+    assert calls == 1 and not breaker.is_open
+    with pytest.raises(ModelUnavailableError, match="nothing is listening"):
+        asyncio.run(call_with_retries(refused, policy, breaker))
+    assert calls == 2 and breaker.is_open
+
+
+@pytest.mark.parametrize("error", [ConfigError("bad key"), asyncio.CancelledError()])
+def test_a_probe_that_ends_without_a_verdict_frees_the_next_probe(error: BaseException) -> None:
+    breaker = CircuitBreaker(failure_threshold=1, cooldown_s=0.0)
+    breaker.record(False)
+
+    async def fails() -> str:
+        raise error
+
+    with pytest.raises(type(error)):
+        asyncio.run(call_with_retries(fails, RetryPolicy(max_attempts=1), breaker))
+    assert breaker.is_open and breaker.allow()  # not stuck open behind a lost probe
+
+
+def test_a_call_sent_before_the_breaker_opened_does_not_free_the_probe() -> None:
+    breaker = CircuitBreaker(failure_threshold=1, cooldown_s=0.0)
+
+    async def main() -> None:
+        started = asyncio.Event()
+
+        async def cancelled_later() -> str:
+            started.set()
+            await asyncio.sleep(60)
+            return "never"
+
+        early = asyncio.create_task(call_with_retries(cancelled_later, RetryPolicy(), breaker))
+        await started.wait()  # sent while the breaker was closed
+        breaker.record(False)
+        assert breaker.allow()  # the half-open probe is out
+        early.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await early
+        assert not breaker.allow()  # still one probe at a time
+
+    asyncio.run(main())
+
+
 def test_breaker_half_opens_after_cooldown() -> None:
     breaker = CircuitBreaker(failure_threshold=1, cooldown_s=0.0)
     breaker.record(False)
@@ -169,7 +223,7 @@ def test_bad_specs_are_config_errors(bad) -> None:
 
 def test_spec_parses_servers_and_local_options() -> None:
     model = model_from_spec("http://127.0.0.1:9/v1#tiny")
-    assert model.name == "openai:tiny"
+    assert model.name == "tiny @ 127.0.0.1:9"
     local = model_from_spec("local?n_ctx=512&n_gpu_layers=0")
     assert local.n_ctx == 512 and local.offloaded_layers == 0  # type: ignore[attr-defined]
     with pytest.raises(ConfigError, match="unknown option"):

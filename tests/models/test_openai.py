@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import socket
+import threading
 import time
 import urllib.request
 from collections import Counter
 from typing import Any, Literal
 
+import openai
 import pytest
 from openai import AsyncOpenAI
 from pydantic import BaseModel, Field
@@ -23,10 +26,18 @@ from agora.errors import (
     ModelUnavailableError,
 )
 from agora.models import CircuitBreaker, Message, ModelSettings, RetryPolicy
+from agora.models._openai_failures import unreachable
 from agora.models.openai import OpenAIModel, retry_after_s
-from agora.testing import minimal_instance, serve_openai, start_server_process, stop_server_process
+from agora.testing import (
+    free_port,
+    minimal_instance,
+    serve_openai,
+    start_server_process,
+    stop_server_process,
+)
 
 ASK = [Message("user", "Give facts about France.")]
+UNKNOWN_HOST = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
 FAST = RetryPolicy(max_attempts=4, base_delay_s=0.01, max_delay_s=0.05, timeout_s=0.3)
 
 
@@ -55,7 +66,7 @@ async def test_text_reply_and_usage() -> None:
     assert reply.usage.requests == 1
     assert reply.usage.prompt_tokens == 4 and reply.usage.completion_tokens == 4
     assert reply.usage.latency_s > 0
-    assert model.name == "openai:agora-test"
+    assert model.name == f"agora-test @ {server.base_url.split('/')[2]}"
 
 
 async def test_request_carries_settings_and_messages() -> None:
@@ -174,21 +185,89 @@ async def test_persistent_failure_is_model_unavailable() -> None:
         assert server.stats()["requests"] == 4
 
 
-async def test_breaker_opens_against_a_dead_endpoint_and_fails_fast() -> None:
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    breaker = CircuitBreaker(failure_threshold=4, cooldown_s=60.0)
-    policy = RetryPolicy(max_attempts=2, base_delay_s=0.0, timeout_s=1.0)
-    model = make_model(f"http://127.0.0.1:{port}/v1", retry=policy, breaker=breaker)
-    for _ in range(2):
-        with pytest.raises(ModelUnavailableError, match="attempt"):
+class CountingModel(OpenAIModel):
+    """An `OpenAIModel` that counts the attempts (`complete` calls) it makes."""
+
+    attempts = 0
+
+    async def complete(self, *args: Any, **kwargs: Any) -> Any:
+        self.attempts += 1
+        return await super().complete(*args, **kwargs)
+
+
+def counting_model(base_url: str, **kwargs: Any) -> CountingModel:
+    kwargs.setdefault("retry", FAST)
+    return CountingModel("agora-test", base_url=base_url, api_key="sk-test", **kwargs)
+
+
+async def test_refused_connection_fails_at_once_naming_the_endpoint_and_the_fix() -> None:
+    port = free_port()
+    model = counting_model(f"http://127.0.0.1:{port}/v1")
+    with pytest.raises(ModelUnavailableError) as caught:
+        await model.request(ASK, Facts)
+    message = str(caught.value)
+    assert model.attempts == 1  # not retried, though FAST allows 4 attempts
+    assert message.startswith(f"agora-test @ 127.0.0.1:{port}: cannot connect to ")
+    assert f"http://127.0.0.1:{port}/v1: nothing is listening there" in message
+    assert f"python -m llama_cpp.server --model MODEL.gguf --host 127.0.0.1 --port {port}" in (
+        message
+    )
+    assert "fix the URL in the model spec" in message
+    assert "attempt(s) failed" not in message
+    assert caught.value.__cause__ is None  # no raw openai exception leaks
+
+
+async def test_breaker_counts_refused_connections_and_then_fails_fast() -> None:
+    breaker = CircuitBreaker(failure_threshold=3, cooldown_s=60.0)
+    model = counting_model(f"http://127.0.0.1:{free_port()}/v1", breaker=breaker)
+    for _ in range(3):
+        with pytest.raises(ModelUnavailableError, match="nothing is listening"):
             await model.request(ASK)
-    assert breaker.is_open
-    started = time.perf_counter()
+    assert breaker.is_open and model.attempts == 3
     with pytest.raises(ModelUnavailableError, match="circuit breaker open"):
         await model.request(ASK)
-    assert time.perf_counter() - started < 0.05
+    assert model.attempts == 3  # no call reached the endpoint
+
+
+async def test_connection_reset_before_a_reply_stays_transient_and_is_retried() -> None:
+    accepted = 0
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(5.0)
+
+        def reset_every_connection() -> None:
+            nonlocal accepted
+            with contextlib.suppress(OSError):
+                while accepted < FAST.max_attempts:
+                    conn, _ = listener.accept()
+                    accepted += 1
+                    conn.recv(65536)
+                    conn.close()  # the request arrived; the reply never comes
+
+        thread = threading.Thread(target=reset_every_connection, daemon=True)
+        thread.start()
+        model = counting_model(f"http://127.0.0.1:{listener.getsockname()[1]}/v1")
+        with pytest.raises(ModelUnavailableError, match="4 attempt") as caught:
+            await model.request(ASK)
+        thread.join(5.0)
+    assert model.attempts == accepted == 4
+    assert "nothing is listening" not in str(caught.value)
+
+
+async def test_unknown_host_fails_at_once() -> None:
+    host = "agora-no-such-host.invalid"  # .invalid never resolves (RFC 6761)
+    try:
+        answer = f"the address {socket.getaddrinfo(host, 80)[0][4]}"
+    except socket.gaierror as exc:
+        answer = "" if exc.errno in UNKNOWN_HOST else f"{exc!r}"
+    if answer:  # a resolver without DNS (EAI_AGAIN, transient) or one that answers everything
+        pytest.skip(f"this machine's resolver answers {answer} for {host}, not 'no such host'")
+    model = counting_model(f"http://{host}:8080/v1")
+    with pytest.raises(ModelUnavailableError) as caught:
+        await model.request(ASK)
+    assert model.attempts == 1
+    assert f"cannot connect to http://{host}:8080/v1: unknown host {host!r}" in str(caught.value)
 
 
 async def test_breaker_ignores_failures_of_calls_sent_before_the_last_success() -> None:
@@ -201,6 +280,70 @@ async def test_breaker_ignores_failures_of_calls_sent_before_the_last_success() 
     for _ in range(3):
         breaker.record(False, started_at=time.monotonic())
     assert breaker.is_open
+
+
+def connection_error(*causes: OSError) -> openai.APIConnectionError:
+    """An `APIConnectionError` over `causes`, chained the way httpx and anyio chain them."""
+    inner = OSError("All connection attempts failed")
+    inner.__cause__ = causes[0] if len(causes) == 1 else ExceptionGroup("attempts", list(causes))
+    error = openai.APIConnectionError(request=None)  # type: ignore[arg-type]
+    error.__cause__ = inner
+    return error
+
+
+REFUSED = ConnectionRefusedError(errno.ECONNREFUSED, "Connect call failed")
+
+
+@pytest.mark.parametrize(
+    ("causes", "expected"),
+    [
+        ([REFUSED], "nothing is listening there"),
+        ([REFUSED, REFUSED], "nothing is listening there"),  # ::1, then 127.0.0.1
+        ([socket.gaierror(socket.EAI_NONAME, "Name or service not known")], "unknown host"),
+        ([REFUSED, TimeoutError(errno.ETIMEDOUT, "timed out")], None),
+        ([socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")], None),
+        ([ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")], None),
+        ([OSError(errno.ENETUNREACH, "Network is unreachable")], None),
+    ],
+)
+def test_only_refused_connections_and_unknown_hosts_areunreachable(
+    causes: list[OSError], expected: str | None
+) -> None:
+    error = unreachable(connection_error(*causes), "http://127.0.0.1:8080/v1", "m")
+    if expected is None:
+        assert error is None
+    else:
+        assert isinstance(error, ModelUnavailableError) and expected in str(error)
+    assert unreachable(openai.APITimeoutError(None), "http://x:1/v1", "m") is None  # type: ignore[arg-type]
+
+
+def test_refused_hint_for_the_default_port_and_for_openai_itself() -> None:
+    error = unreachable(connection_error(REFUSED), "http://localhost/v1", "m")
+    assert "`python -m llama_cpp.server --model MODEL.gguf --port 80`" in str(error)
+    error = unreachable(connection_error(REFUSED), "https://api.openai.com/v1", "openai:m")
+    assert "llama_cpp" not in str(error) and "network connection" in str(error)
+
+
+def test_only_openai_itself_is_named_openai(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
+    names = {
+        None: "openai:m",
+        "https://api.openai.com/v1": "openai:m",
+        "http://127.0.0.1:8080/v1/": "m @ 127.0.0.1:8080",
+        "http://user:secret@gpu-box:8000/v1": "m @ gpu-box:8000",
+        "https://llm.example.com/v1": "m @ llm.example.com",
+        "http://[::1]:8080/v1": "m @ [::1]:8080",
+    }
+    assert {url: OpenAIModel("m", base_url=url).name for url in names} == names
+    assert OpenAIModel("m", base_url="http://127.0.0.1:8080/v1/").base_url == (
+        "http://127.0.0.1:8080/v1"
+    )
+    client = AsyncOpenAI(base_url="http://127.0.0.1:9/v1", api_key="sk-x")
+    given = OpenAIModel("m", client=client)
+    assert (given.name, given.base_url) == ("m @ 127.0.0.1:9", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://10.0.0.5:11434/v1")
+    assert OpenAIModel("m").name == "m @ 10.0.0.5:11434"
 
 
 async def test_wrong_api_key_is_a_config_error() -> None:
@@ -245,7 +388,7 @@ def test_api_key_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
         OpenAIModel("gpt-4o-mini")
-    assert OpenAIModel("qwen", base_url="http://127.0.0.1:8080/v1").name == "openai:qwen"
+    assert OpenAIModel("qwen", base_url="http://127.0.0.1:8080/v1").name == "qwen @ 127.0.0.1:8080"
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
     assert OpenAIModel("gpt-4o-mini").retry == RetryPolicy(max_attempts=4, timeout_s=60.0)
     with pytest.raises(ConfigError, match="structured"):
