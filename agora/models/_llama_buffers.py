@@ -5,7 +5,9 @@ parameters from ``llama_model_default_params()``. `plain_buffers` swaps that fun
 duration of one load, for one that turns the extra buffer types (AMX tiles, repacked weights)
 off. Run as a script (``python _llama_buffers.py MODEL 0|1``) this file is the child process
 of `agora.models.cpu_probe`: it imports only llama_cpp, loads the model and generates a few
-tokens, so a CPU that cannot run the kernels kills the child, not the caller.
+tokens, so a CPU that cannot run the kernels kills the child, not the caller. With
+``--serve ARGS`` it runs llama-cpp-python's server with plain buffers (its settings have no
+option for them), for machines whose probe crashed.
 
 Not public: use `agora.models.LlamaCppModel(extra_buffers=...)`.
 """
@@ -66,5 +68,26 @@ def _child(model_path: str, extra_buffers: bool) -> None:
     llm.close()
 
 
-if __name__ == "__main__":  # pragma: no cover - runs in the probe's child process
-    _child(sys.argv[1], sys.argv[2] == "1")
+def _serve(server_args: list[str]) -> None:
+    """Run ``llama_cpp.server`` with `server_args`, every model loaded without extra buffers."""
+    import runpy
+
+    import llama_cpp.llama_cpp as low_level
+
+    original = low_level.llama_model_default_params
+
+    def without_extra_buffers() -> Any:
+        params = original()
+        params.use_extra_bufts = False
+        return params
+
+    low_level.llama_model_default_params = without_extra_buffers
+    sys.argv = ["llama_cpp.server", *server_args]
+    runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":  # pragma: no cover - runs in a child process
+    if sys.argv[1] == "--serve":
+        _serve(sys.argv[2:])
+    else:
+        _child(sys.argv[1], sys.argv[2] == "1")

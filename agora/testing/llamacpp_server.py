@@ -134,6 +134,7 @@ def start_llamacpp_server(
     n_threads: int = 2,
     startup_timeout_s: float = 120.0,
     extra_args: tuple[str, ...] = (),
+    extra_buffers: bool | None = None,
 ) -> LlamaCppServer:
     """Start llama-cpp-python's server on `model_path` at 127.0.0.1 and wait until it answers.
 
@@ -145,6 +146,9 @@ def start_llamacpp_server(
         n_threads: CPU threads for generation and for prompt processing.
         startup_timeout_s: how long to wait for ``GET /v1/models`` to list `alias`.
         extra_args: more ``llama_cpp.server`` options, e.g. ``("--n_gpu_layers", "-1")``.
+        extra_buffers: load with llama.cpp's extra buffer types; ``None`` (default) asks
+            this machine's CPU probe (`agora.models.cpu_probe`), so on a CPU where they die
+            with SIGILL the server loads plain buffers instead.
 
     Returns:
         The running server; stop it with `LlamaCppServer.stop` or a ``with`` block.
@@ -165,7 +169,15 @@ def start_llamacpp_server(
     if not path.is_file():
         raise ConfigError(f"model_path {str(path)!r} is not a file; pass a GGUF file's path")
     port = free_port() if port is None else port
-    argv = [sys.executable, "-m", "llama_cpp.server", "--model", str(path)]
+    if extra_buffers is None:
+        from agora.models.cpu_probe import cpu_verdict
+
+        extra_buffers = cpu_verdict(path).extra_buffers
+    if extra_buffers:
+        argv = [sys.executable, "-m", "llama_cpp.server", "--model", str(path)]
+    else:  # the server has no option for it: a launcher patches llama.cpp's load defaults
+        launcher = Path(__file__).parents[1] / "models" / "_llama_buffers.py"
+        argv = [sys.executable, "-P", str(launcher), "--serve", "--model", str(path)]
     argv += ["--model_alias", alias, "--host", "127.0.0.1", "--port", str(port)]
     argv += ["--n_ctx", str(n_ctx), "--n_threads", str(n_threads)]
     argv += ["--n_threads_batch", str(n_threads), *extra_args]

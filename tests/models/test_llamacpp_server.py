@@ -180,3 +180,19 @@ def test_a_server_killed_by_sigill_gets_the_cpu_hint(tmp_path: Path) -> None:
         _wait_until_serving(server, 5.0)
     server.stop()
     assert not log.exists()
+
+
+@pytest.mark.slow
+async def test_the_plain_buffer_launcher_serves_for_real() -> None:
+    """What a machine whose CPU probe crashed gets: the server through agora's launcher."""
+    server = start_llamacpp_server(
+        embedded_model_path(), alias="smollm2", n_ctx=512, extra_buffers=False
+    )
+    try:
+        assert "_llama_buffers.py" in " ".join(server.process.args)  # type: ignore[arg-type]
+        model = served_model(server)
+        reply = await model.request([Message("user", "Capital of France?")], settings=SETTINGS)
+        await model.aclose()
+        assert reply.text.strip()
+    finally:
+        server.stop()
