@@ -1,7 +1,10 @@
 """Per-hop orchestration overhead: an agora `Team` against the same chain in bare LangGraph.
 
-A chain of four agents (a → b → c → d; each forwards, the last answers) runs both ways,
-interleaved run by run so machine noise hits both alike:
+A chain of four agents where each builds on the previous one's output (a drafts, b, c and d
+extend it): a, b and c forward the task with their work as the forward's ``contribution``,
+which the next agent sees; d answers with the finished text. Each run is 4 model calls, and
+both sides must end with the same text, ``go a b c d`` (each agent's output reached the
+next). The chain runs both ways, interleaved run by run so machine noise hits both alike:
 
 - **http**: every hop is one chat completion against the same local OpenAI-compatible server
   (a separate process, so the real client path is measured). agora's agents use
@@ -33,18 +36,33 @@ from agora.models.openai import OpenAIModel
 from agora.testing.openai_server import start_server_process, stop_server_process
 
 NAMES = ("a", "b", "c", "d")
+FINISHED = "go " + " ".join(NAMES)  # every agent's output reached the next
 
 
 def decision_reply(request: dict[str, Any], schema: dict[str, Any] | None) -> str:
-    """Server-side reply: forward to the first neighbour offered, else answer."""
-    if schema is None:
-        return "ok"
-    forward = schema.get("$defs", {}).get("Forward")
-    if forward is None:
-        return json.dumps({"action": "answer", "answer": "done"})
+    """Server-side reply: extend the work handed over by this agent's name, then pass it on.
+
+    The work so far is the last contribution handed to an agora agent (or the task), or the
+    user message of a bare LangGraph node; the agent's name is in its system prompt.
+    """
+    messages = request.get("messages") or [{"content": ""}]
+    system, prompt = str(messages[0]["content"]), str(messages[-1]["content"])
+    me = system.split()[2].rstrip(",.") if system.startswith("You are ") else "?"
+    lines = prompt.splitlines()
+    handed: list[str] = []
+    if "Work handed to you (build on it):" in lines:
+        for line in lines[lines.index("Work handed to you (build on it):") + 1 :]:
+            if not line.startswith("- "):
+                break
+            handed.append(line.split(": ", 1)[1])
+    so_far = handed[-1] if handed else lines[0].removeprefix("Task: ")
+    work = f"{so_far} {me}"
+    forward = (schema or {}).get("$defs", {}).get("Forward")
+    if forward is None:  # the last agent answers in plain text; bare nodes get plain text too
+        return work
     target = forward["properties"]["to"]
     to = target["enum"][0] if "enum" in target else target["const"]
-    return json.dumps({"action": "forward", "to": to, "reason": ""})
+    return json.dumps({"action": "forward", "to": to, "reason": "", "contribution": work})
 
 
 def agora_chain(models: dict[str, Model]) -> Team:
@@ -57,13 +75,14 @@ class _State(TypedDict):
     text: str
 
 
-def bare_chain(call: Callable[[str], Awaitable[str]]) -> Any:
+def bare_chain(call: Callable[[str, str], Awaitable[str]]) -> Any:
+    """The same chain in bare LangGraph: each node sends the previous output on."""
     graph: StateGraph[Any] = StateGraph(_State)
     previous = START
     for name in NAMES:
 
-        async def node(state: _State) -> dict[str, str]:
-            return {"text": await call(state["text"])}
+        async def node(state: _State, name: str = name) -> dict[str, str]:
+            return {"text": await call(f"You are {name}.", state["text"])}
 
         graph.add_node(name, node)
         graph.add_edge(previous, name)
@@ -76,12 +95,14 @@ async def compare(label: str, team: Team, graph: Any, runs: int) -> float:
     async def time_team() -> float:
         started = time.perf_counter()
         result = await team.run("go")
-        assert result.answer == "done" and result.hops == len(NAMES) + 1
+        assert result.answer == FINISHED and result.hops == len(NAMES) + 1, result.answer
+        assert sum(u.requests for u in result.usage.values()) == len(NAMES)
         return time.perf_counter() - started
 
     async def time_bare() -> float:
         started = time.perf_counter()
-        await graph.ainvoke({"text": "go"})
+        state = await graph.ainvoke({"text": "go"})
+        assert state["text"] == FINISHED, state
         return time.perf_counter() - started
 
     for _ in range(20):  # warm-up: connections, caches, grammars
@@ -108,16 +129,18 @@ async def main(runs: int) -> None:
             name: OpenAIModel("agora-test", client=client) for name in NAMES
         }
 
-        async def bare_call(text: str) -> str:
+        async def bare_call(system: str, text: str) -> str:
             reply = await client.chat.completions.create(
-                model="agora-test", messages=[{"role": "user", "content": text}]
+                model="agora-test",
+                messages=[{"role": "system", "content": system}, {"role": "user", "content": text}],
             )
             return reply.choices[0].message.content or ""
 
         plain = OpenAIModel("agora-test", client=client)
 
-        async def bare_same_call(text: str) -> str:
-            return (await plain.request([Message("user", text)])).text
+        async def bare_same_call(system: str, text: str) -> str:
+            messages = [Message("system", system), Message("user", text)]
+            return (await plain.request(messages)).text
 
         http = await compare("http", agora_chain(models), bare_chain(bare_call), runs)
         same = await compare("http-same", agora_chain(models), bare_chain(bare_same_call), runs)
@@ -125,10 +148,15 @@ async def main(runs: int) -> None:
     finally:
         stop_server_process(proc)
 
-    scripted_model = FunctionModel(lambda messages, schema: decision_reply({}, schema))
+    def scripted_reply(messages: Any, schema: dict[str, Any] | None) -> str:
+        wire = {"messages": [{"content": m.content} for m in messages]}
+        return decision_reply(wire, schema)
 
-    async def scripted_call(text: str) -> str:
-        return (await scripted_model.request([Message("user", text)])).text
+    scripted_model = FunctionModel(scripted_reply)
+
+    async def scripted_call(system: str, text: str) -> str:
+        messages = [Message("system", system), Message("user", text)]
+        return (await scripted_model.request(messages)).text
 
     scripted = agora_chain({name: scripted_model for name in NAMES})
     ref = await compare("scripted", scripted, bare_chain(scripted_call), runs)

@@ -66,3 +66,28 @@ def test_network_overhead_runs_and_prints_its_ratios(
     for label in labels:
         assert f"overhead ratio vs bare LangGraph ({label}):" in out
     assert set(json.loads(out.strip().splitlines()[-1])) == set(labels)
+
+
+def test_the_chain_benchmark_carries_each_agents_work_to_the_next() -> None:
+    import asyncio
+
+    from agora.testing import FunctionModel
+
+    chain = load("orchestration_overhead")
+
+    def reply(messages, schema):  # type: ignore[no-untyped-def]
+        return chain.decision_reply(
+            {"messages": [{"content": m.content} for m in messages]}, schema
+        )
+
+    model = FunctionModel(reply)
+    team = chain.agora_chain({name: model for name in chain.NAMES})
+    result = team.run_sync("go")
+    assert result.answer == chain.FINISHED == "go a b c d"
+    assert [env.payload.contribution for env in result.trace[1:4]] == ["go a", "go a b", "go a b c"]
+
+    async def bare_call(system: str, text: str) -> str:
+        return reply([type("M", (), {"content": system}), type("M", (), {"content": text})], None)
+
+    state = asyncio.run(chain.bare_chain(bare_call).ainvoke({"text": "go"}))
+    assert state["text"] == chain.FINISHED
