@@ -69,6 +69,13 @@ class Route:
     ranked: tuple[tuple[str, float], ...]
     topic: int
     mode: RouteMode
+    fit: tuple[tuple[str, float], ...] = ()
+    """``(agent, similarity)`` for the shortlist, in `ranked` order: how well each agent's
+    profile (or the tasks it solved) matches the task, before reliability and load."""
+
+    def best_fit(self, exclude: Collection[str] = ()) -> float:
+        """The highest `fit` similarity among agents not in `exclude` (-1 when none)."""
+        return max((sim for name, sim in self.fit if name not in exclude), default=-1.0)
 
     @property
     def primary(self) -> str:
@@ -91,6 +98,7 @@ class Route:
             "ranked": [[name, p] for name, p in self.ranked],
             "topic": self.topic,
             "mode": self.mode,
+            "fit": [[name, sim] for name, sim in self.fit],
         }
 
     @classmethod
@@ -101,6 +109,7 @@ class Route:
             ranked=tuple((str(name), float(p)) for name, p in data["ranked"]),
             topic=int(data["topic"]),
             mode=data["mode"],
+            fit=tuple((str(name), float(sim)) for name, sim in data.get("fit", ())),
         )
 
 
@@ -126,6 +135,10 @@ class Router:
         explore: sample reliabilities from their posteriors (Thompson sampling) instead of
             using their means, so untried experts get tried.
         seed: seed for exploration.
+        min_fit: a task whose best similarity to every candidate is below this fits none
+            of them; the team then emits `agora.runtime.events.NoFit` with the scores (it
+            still routes to the best). 0.15 suits MiniLM, whose unrelated texts sit near 0
+            and same-field ones at 0.3-0.5; 0 or less turns the check off.
 
     Example:
         >>> from agora.embeddings import HashEmbedder
@@ -155,6 +168,7 @@ class Router:
         max_topics: int = 1024,
         explore: bool = False,
         seed: int = 0,
+        min_fit: float = 0.15,
     ) -> None:
         _check_choice("mode", mode, _MODES)
         counts: tuple[tuple[str, object], ...] = (
@@ -174,6 +188,7 @@ class Router:
             ("load_weight", load_weight, 0.0, math.inf),
             ("drift", drift, 0.0, 1.0),
             ("topic_threshold", topic_threshold, -1.0, 1.0),
+            ("min_fit", min_fit, -1.0, 1.0),
         )
         for name, value, low, high in ranges:
             if (
@@ -201,6 +216,7 @@ class Router:
         self.topic_threshold = float(topic_threshold)
         self.max_topics = max_topics
         self.explore = explore
+        self.min_fit = float(min_fit)
         self._rng = np.random.default_rng(seed)
         dim = int(embedder.dim)
         self._dim = dim
@@ -323,19 +339,18 @@ class Router:
         topic = self._topic(query, create=False)
         sample = self.explore if explore is None else explore
         names = [self._names[r] for r in picked]
+        fits = [self._fit(name, float(sim), query) for name, sim in zip(names, sims, strict=True)]
         logits = np.array(
-            [
-                self._score(name, float(sim), query, topic, sample)
-                for name, sim in zip(names, sims, strict=True)
-            ],
+            [self._score(name, fit, topic, sample) for name, fit in zip(names, fits, strict=True)],
             dtype=np.float64,
         )
         probs = _softmax(logits / self.temperature)
         order = np.argsort(-probs, kind="stable")
         ranked = tuple((names[i], float(probs[i])) for i in order)
+        fit = tuple((names[i], round(fits[i], 4)) for i in order)
         count = self._count(mode, [pr for _, pr in ranked], k, p)
         experts = tuple(name for name, _ in ranked[:count])
-        return Route(experts=experts, ranked=ranked, topic=topic, mode=mode)
+        return Route(experts=experts, ranked=ranked, topic=topic, mode=mode, fit=fit)
 
     def _candidate_rows(
         self, candidates: Sequence[str] | None, exclude: Collection[str]
@@ -410,10 +425,12 @@ class Router:
             self._projected = grown
         self._projected[row] = self._profiles[row] @ self._basis
 
-    def _score(self, name: str, sim: float, query: _Vec, topic: int, sample: bool) -> float:
+    def _fit(self, name: str, sim: float, query: _Vec) -> float:
+        """Similarity to the profile, or to the tasks the agent solved, whichever is higher."""
         memory = self._memory.get(name)
-        if memory is not None:
-            sim = max(sim, memory.score(query))
+        return max(sim, memory.score(query)) if memory is not None else sim
+
+    def _score(self, name: str, sim: float, topic: int, sample: bool) -> float:
         alpha, beta = self._beta.get((name, topic), (1.0, 1.0))
         reliability = float(self._rng.beta(alpha, beta)) if sample else alpha / (alpha + beta)
         load = self._load.get(name, 0)

@@ -25,7 +25,7 @@ from agora.runtime import events
 from agora.runtime.result import Result
 from agora.runtime.team import Team
 
-__all__ = ["LiveView", "PlainView", "clip", "summary"]
+__all__ = ["LiveView", "PlainView", "clip", "no_fit_text", "summary"]
 
 _KIND_STYLE = {"task": "cyan", "forward": "yellow", "split": "magenta", "answer": "green"}
 _LOG_ROWS = 10
@@ -53,6 +53,20 @@ def summary(result: Result) -> str:
     return (
         f"tokens: {usage.total_tokens}  tokens/s: {usage.tokens_per_s:.1f}  "
         f"hops: {result.hops}  time: {result.elapsed_s:.1f} s"
+    )
+
+
+def no_fit_text(event: events.NoFit) -> str:
+    """What a `events.NoFit` says, on one line.
+
+    Example:
+        >>> print(no_fit_text(events.NoFit("desk", "Sing", (("geo", 0.08),), 0.15)))
+        desk: no neighbour fits this task well (best: geo 0.08, below 0.15)
+    """
+    best = ", ".join(f"{name} {sim:.2f}" for name, sim in event.scores[:3])
+    return (
+        f"{event.agent}: no neighbour fits this task well (best: {best}, below "
+        f"{event.threshold:.2f})"
     )
 
 
@@ -159,6 +173,8 @@ class PlainView(_View):
             self._line("think", f"{event.agent} …", "dim")
         elif isinstance(event, events.ToolUsed):
             self._line("tool", f"{event.agent} {event.call} = {clip(event.result)}", "magenta")
+        elif isinstance(event, events.NoFit):
+            self._line("no fit", no_fit_text(event), "yellow")
         elif isinstance(event, events.Decided):
             usage = event.usage
             cost = (
@@ -276,6 +292,8 @@ class LiveView(_View):
         elif isinstance(event, events.ToolUsed):
             state.tools.append(f"{event.agent}: {event.call} = {clip(event.result, 40)}")
             state.status = f"{event.agent} called {clip(event.call, 40)}"
+        elif isinstance(event, events.NoFit):
+            state.status = clip(no_fit_text(event), 100)
         elif isinstance(event, events.Decided):
             state.active.discard(event.agent)
             state.tokens[event.agent] = state.tokens.get(event.agent, 0) + event.usage.total_tokens

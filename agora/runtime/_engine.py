@@ -302,6 +302,8 @@ class RunEngine:
             else []
         )
         route = self._route(d, candidates, agent.policy == "router", agent.expertise != "")
+        if route is not None and self.listening:
+            self._check_fit(d, route)
         offered = [n for n, _ in route.ranked if n in candidates] if route else candidates
         members = self.team.agents
         neighbours = {
@@ -336,6 +338,16 @@ class RunEngine:
         return StepRecord(
             d.id, d.recipient, env, decided.usage, None if route is None else route.to_dict()
         )
+
+    def _check_fit(self, d: Delivery, route: Route) -> None:
+        """Emit `events.NoFit` when no neighbour's similarity reaches the router's floor."""
+        router = self.team.router
+        assert router is not None
+        if router.min_fit <= 0 or not route.fit:
+            return
+        scores = tuple((name, sim) for name, sim in route.fit if name != d.recipient)
+        if scores and max(sim for _, sim in scores) < router.min_fit:
+            self.emit(events.NoFit(d.recipient, d.text, scores, router.min_fit))
 
     def _context(self, d: Delivery) -> str:
         """The sender's context plus what the holder's memory knows about the task."""

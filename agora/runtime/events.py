@@ -11,7 +11,7 @@ from agora.protocols.envelope import Envelope
 if TYPE_CHECKING:
     from agora.runtime.result import Result
 
-__all__ = ["Delivered", "Decided", "Event", "Finished", "Thinking", "ToolUsed"]
+__all__ = ["Delivered", "Decided", "Event", "Finished", "NoFit", "Thinking", "ToolUsed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,26 @@ class Decided:
 
 
 @dataclass(frozen=True, slots=True)
+class NoFit:
+    """No neighbour fits the task: every candidate's similarity is below `Router.min_fit`.
+
+    The holder still goes on (the router's best choice, or its own answer); this says the
+    network may lack the right expert, with the scores to show it.
+
+    Attributes:
+        agent: the holder of the task.
+        task: the task text.
+        scores: ``(candidate, similarity)``, best first.
+        threshold: the router's ``min_fit``.
+    """
+
+    agent: str
+    task: str
+    scores: tuple[tuple[str, float], ...]
+    threshold: float
+
+
+@dataclass(frozen=True, slots=True)
 class Finished:
     """The run ended with an answer; `result` is what `Team.run` returns."""
 
@@ -56,4 +76,4 @@ class Finished:
 
 
 #: Anything a run emits.
-Event = Delivered | Thinking | ToolUsed | Decided | Finished
+Event = Delivered | Thinking | ToolUsed | Decided | NoFit | Finished

@@ -392,3 +392,16 @@ def test_demo_on_the_embedded_model(capsys: pytest.CaptureFixture[str]) -> None:
     assert "[deliver] user -> triage" in out
     assert "[tool]    geographer atlas({'country': 'France', 'fact': 'capital'})" in out
     assert "tokens/s: " in out
+
+
+def test_the_plain_view_says_when_no_neighbour_fits() -> None:
+    from agora import Router
+    from agora.embeddings import HashEmbedder
+
+    console = recording_console()
+    router = Router(HashEmbedder(), min_fit=0.99)
+    run_demo(DEMO_TASK, model=france_model(), console=console, tui=False, router=router)
+    lines = console.export_text().splitlines()
+    (line,) = [x for x in lines if x.startswith("[no fit]")]
+    assert line.startswith("[no fit]  triage: no neighbour fits this task well (best: ")
+    assert line.endswith("below 0.99)")

@@ -357,3 +357,36 @@ def test_a_failed_decision_still_counts_its_usage() -> None:
     partial = info.value.partial
     assert partial is not None
     assert partial.usage["a"].requests == 2 and partial.total_usage.total_tokens > 0
+
+
+def test_a_task_no_neighbour_fits_is_reported_with_the_scores() -> None:
+    from agora import events
+
+    seen: list[events.Event] = []
+    team = routed_team(min_fit=0.99)
+    result = team.run_sync("Which river crosses the capital of Egypt?", on_event=seen.append)
+    (no_fit,) = [e for e in seen if isinstance(e, events.NoFit)]
+    assert no_fit.agent == "entry" and no_fit.threshold == 0.99
+    assert {name for name, _ in no_fit.scores} == set(EXPERTS)
+    assert all(sim < 0.99 for _, sim in no_fit.scores)
+    assert result.answered_by == "geo"  # it still routes to the best
+    assert result.routes[0].route.best_fit() == max(sim for _, sim in no_fit.scores)
+
+    quiet: list[events.Event] = []
+    routed_team(min_fit=0.0).run_sync(
+        "Which river crosses the capital of Egypt?", on_event=quiet.append
+    )
+    assert not [e for e in quiet if isinstance(e, events.NoFit)]
+
+
+def test_route_fit_survives_the_journal_round_trip() -> None:
+    from agora import Route
+
+    router = Router(HashEmbedder())
+    for name, text in EXPERTS.items():
+        router.register(name, text)
+    route = router.route("Which river crosses the capital of Egypt?")
+    assert route.fit and [n for n, _ in route.fit] == [n for n, _ in route.ranked]
+    assert Route.from_dict(route.to_dict()) == route
+    old = {k: v for k, v in route.to_dict().items() if k != "fit"}  # a journal of before
+    assert Route.from_dict(old).fit == ()
