@@ -461,6 +461,10 @@ class Team:
         """`run` for scripts and notebooks without a running event loop."""
         return run_sync(self.run(task, **kwargs))
 
+    def learn_facts_sync(self, result: Result, fuser: Fuser) -> list[FusionResult]:
+        """`learn_facts` for scripts and notebooks without a running event loop."""
+        return run_sync(self.learn_facts(result, fuser))
+
     def resume_sync(self, run_id: str, **kwargs: Any) -> Result:
         """`resume` for scripts and notebooks without a running event loop."""
         return run_sync(self.resume(run_id, **kwargs))
