@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 __all__ = ["PROBE_OK", "plain_buffers"]
@@ -42,17 +42,22 @@ def plain_buffers(enabled: bool = True) -> Iterator[None]:
 
     with _PATCH_LOCK:
         original = low_level.llama_model_default_params
-
-        def without_extra_buffers() -> Any:
-            params = original()
-            params.use_extra_bufts = False
-            return params
-
-        low_level.llama_model_default_params = without_extra_buffers
+        low_level.llama_model_default_params = _without_extra_buffers(original)
         try:
             yield
         finally:
             low_level.llama_model_default_params = original
+
+
+def _without_extra_buffers(defaults: Callable[[], Any]) -> Callable[[], Any]:
+    """`defaults` (llama.cpp's model parameters) with the extra buffer types turned off."""
+
+    def params() -> Any:
+        made = defaults()
+        made.use_extra_bufts = False
+        return made
+
+    return params
 
 
 def _child(model_path: str, extra_buffers: bool) -> None:
@@ -74,14 +79,9 @@ def _serve(server_args: list[str]) -> None:
 
     import llama_cpp.llama_cpp as low_level
 
-    original = low_level.llama_model_default_params
-
-    def without_extra_buffers() -> Any:
-        params = original()
-        params.use_extra_bufts = False
-        return params
-
-    low_level.llama_model_default_params = without_extra_buffers
+    low_level.llama_model_default_params = _without_extra_buffers(
+        low_level.llama_model_default_params
+    )
     sys.argv = ["llama_cpp.server", *server_args]
     runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 
