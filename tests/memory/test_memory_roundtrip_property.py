@@ -83,7 +83,7 @@ bypass = mostly(st.just(False), st.just(True))  # past Scope's checks, as pickle
 unknown = mostly(st.just(False), st.just(True))  # an id the store does not hold
 
 
-def make_scope(args: tuple[str, Any, Any], past_checks: bool) -> Scope:
+def make_scope(args: tuple[Any, Any, Any], past_checks: bool) -> Scope:
     if not past_checks:
         return Scope(*args)
     scope = object.__new__(Scope)
@@ -105,12 +105,12 @@ class World:
         self.facts: list[str] = []
         self.kind = ""
 
-    def entity(self, data: st.DataObject) -> str:
+    def entity(self, data: st.DataObject) -> Any:
         if not self.entities or data.draw(unknown):
             return data.draw(texts)  # often unknown: the store must say so
         return data.draw(st.sampled_from(self.entities))
 
-    def fact_id(self, data: st.DataObject) -> str:
+    def fact_id(self, data: st.DataObject) -> Any:
         if not self.facts or data.draw(unknown):
             return data.draw(texts)
         return data.draw(st.sampled_from(self.facts))
