@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from agora._checks import check_bool, check_text
 from agora.agents.aggregate import AGGREGATIONS, Aggregation
 from agora.agents.decision import (
     AnswerDecision,
@@ -25,7 +26,7 @@ from agora.agents.decision import (
 from agora.agents.prompts import decision_messages, synthesis_messages, system_prompt
 from agora.agents.router import Route
 from agora.agents.tools import Tool, as_tool
-from agora.errors import ConfigError, ModelOutputError, ToolError
+from agora.errors import ConfigError, ModelOutputError, ToolError, UserError
 from agora.models.base import Message, Model, ModelSettings, Usage
 from agora.models.spec import DEFAULT_SPEC, model_from_spec
 from agora.protocols.conversation import USER
@@ -98,7 +99,7 @@ class Agent:
         aggregate: Aggregation = "vote",
         max_neighbours: int = 8,
     ) -> None:
-        if not isinstance(name, str) or not _NAME.match(name):
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise ConfigError(
                 f"agent name {name!r} must be 1-64 characters of letters, digits, '_', '-', '.'"
             )
@@ -110,6 +111,8 @@ class Agent:
             raise ConfigError("max_tool_calls must be an int >= 0")
         if not isinstance(expertise, str) or not isinstance(instructions, str):
             raise ConfigError("expertise and instructions must be strings")
+        check_text(expertise, "expertise")
+        check_text(instructions, "instructions")
         if settings is not None and not isinstance(settings, ModelSettings):
             raise ConfigError(f"settings must be a ModelSettings, got {type(settings).__name__}")
         if policy not in ("model", "router"):
@@ -159,7 +162,9 @@ class Agent:
 
         Raises:
             ModelOutputError: the model gave no valid decision even after the repair retry.
+            UserError: an argument of the wrong type (`task` must be non-empty text).
         """
+        _check_decide(task, context, neighbours, allow_split, route)
         neighbours = dict(neighbours or {})
         if self.policy == "router" and route is not None:
             routed = self._follow(route, neighbours)
@@ -257,6 +262,22 @@ class Agent:
         from agora._sync import run_sync
 
         return run_sync(self.decide(task, **kwargs))
+
+
+def _check_decide(
+    task: object, context: object, neighbours: object, allow_split: object, route: object
+) -> None:
+    check_text(task, "task", empty=False, limit=MAX_TEXT, error=UserError)
+    check_text(context, "context", limit=MAX_TEXT, error=UserError)
+    if neighbours is not None:
+        if not isinstance(neighbours, Mapping):
+            raise UserError(f"neighbours must map names to expertise, got {neighbours!r}")
+        for name, expertise in neighbours.items():
+            check_text(name, "a neighbour's name", empty=False, error=UserError)
+            check_text(expertise, f"expertise of neighbour {name!r}", error=UserError)
+    check_bool(allow_split, "allow_split", error=UserError)
+    if route is not None and not isinstance(route, Route):
+        raise UserError(f"route must be a Route from Router.route, got {type(route).__name__}")
 
 
 def _is_int(value: object) -> bool:
