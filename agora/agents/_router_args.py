@@ -41,7 +41,8 @@ def query_vector(task: object, dim: int) -> npt.NDArray[np.float32] | None:
         check_text(task, "task", error=UserError)
         return None
     try:
-        vector = np.asarray(task, dtype=np.float32)
+        with np.errstate(over="ignore"):  # a float32 overflow is an inf, refused below
+            vector = np.asarray(task, dtype=np.float32)
     except (TypeError, ValueError):
         vector = None
     if vector is None or vector.shape != (dim,) or not np.isfinite(vector).all():

@@ -121,6 +121,8 @@ class Agent:
             raise ConfigError(f"aggregate must be one of {AGGREGATIONS}, got {aggregate!r}")
         if not _is_int(max_neighbours) or max_neighbours < 1:
             raise ConfigError("max_neighbours must be an int >= 1")
+        if isinstance(tools, str | bytes) or not isinstance(tools, Iterable):
+            raise ConfigError(f"tools must be a list of functions or Tools, got {tools!r}")
         self.policy: Literal["model", "router"] = policy
         self.aggregate: Aggregation = aggregate
         self.max_neighbours = max_neighbours

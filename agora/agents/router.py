@@ -38,6 +38,7 @@ import numpy.typing as npt
 
 from agora._checks import check_bool, check_int, check_text
 from agora.agents import _router_args as args
+from agora.embeddings.base import MAX_DIM
 from agora.embeddings.cached import CachedEmbedder
 from agora.errors import ConfigError, UserError
 
@@ -193,12 +194,12 @@ class Router:
             from agora.embeddings import default_embedder
 
             embedder = default_embedder()
-        if not callable(getattr(embedder, "embed", None)) or not _is_count(
+        if not callable(getattr(embedder, "embed", None)) or not _is_dim(
             getattr(embedder, "dim", None)
         ):
             raise ConfigError(
-                f"Router embedder must be an Embedder (an int dim >= 1 and an embed(texts) "
-                f"method), got {type(embedder).__name__}"
+                f"Router embedder must be an Embedder (an int dim in [1, {MAX_DIM}] and an "
+                f"embed(texts) method), got {type(embedder).__name__}"
             )
         self.embedder = embedder
         self._texts = embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder)
@@ -573,12 +574,12 @@ def _grow(matrix: _Vec) -> _Vec:
     return bigger
 
 
-def _is_count(value: object) -> bool:
-    """Whether `value` is an integer >= 1 (numpy integers included, bools not)."""
+def _is_dim(value: object) -> bool:
+    """Whether `value` is a vector length in [1, MAX_DIM] (numpy integers too, bools not)."""
     if isinstance(value, bool):
         return False
     try:
-        return operator.index(value) >= 1  # type: ignore[arg-type]
+        return 1 <= operator.index(value) <= MAX_DIM  # type: ignore[arg-type]
     except TypeError:
         return False
 

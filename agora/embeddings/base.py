@@ -27,7 +27,11 @@ import numpy.typing as npt
 from agora._checks import encodable
 from agora.errors import UserError
 
-__all__ = ["Embedder", "embed_one", "l2_normalize", "validate_texts"]
+__all__ = ["MAX_DIM", "Embedder", "embed_one", "l2_normalize", "validate_texts"]
+
+#: The largest vector length agora accepts (MiniLM has 384; a larger one is a mistake that
+#: would make routers and indexes allocate gigabytes).
+MAX_DIM = 65_536
 
 
 @runtime_checkable

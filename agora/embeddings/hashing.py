@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agora._checks import check_bool, check_int, check_number
-from agora.embeddings.base import l2_normalize, validate_texts
+from agora.embeddings.base import MAX_DIM, l2_normalize, validate_texts
 
 __all__ = ["HashEmbedder"]
 
@@ -52,7 +52,7 @@ class HashEmbedder:
     """
 
     def __init__(self, dim: int = 256, *, char_ngrams: bool = True, char_weight: float = 0.5):
-        check_int(dim, "HashEmbedder dim", low=2)
+        check_int(dim, "HashEmbedder dim", low=2, high=MAX_DIM)
         check_bool(char_ngrams, "HashEmbedder char_ngrams")
         check_number(char_weight, "HashEmbedder char_weight", low=0.0)
         self._dim = dim

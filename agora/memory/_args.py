@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agora._checks import check_choice, check_int, check_number, check_text, is_number, shown
+from agora.embeddings.base import MAX_DIM
 from agora.errors import AgoraError, ConfigError, UserError
 
 
@@ -34,7 +35,7 @@ def check_embedder(embedder: object, owner: str) -> None:
     dim = getattr(embedder, "dim", None)
     if not callable(getattr(embedder, "embed", None)) or isinstance(dim, bool):
         raise ConfigError(f"{owner} embedder must be an Embedder, got {type(embedder).__name__}")
-    check_int(dim, f"{owner} embedder dim", low=1)
+    check_int(dim, f"{owner} embedder dim", low=1, high=MAX_DIM)
 
 
 def check_unit_map(
@@ -72,7 +73,8 @@ def check_retriever(**options: Any) -> None:
 def check_vector(value: object, dim: int, name: str) -> npt.NDArray[np.float32]:
     """`value` as a finite float32 vector of length `dim`, or a `UserError` naming `name`."""
     try:
-        vector = np.asarray(value, dtype=np.float32)
+        with np.errstate(over="ignore"):  # a float32 overflow is an inf, refused below
+            vector = np.asarray(value, dtype=np.float32)
     except (TypeError, ValueError):
         vector = None
     if vector is None or vector.shape != (dim,) or not np.isfinite(vector).all():

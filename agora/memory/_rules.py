@@ -17,6 +17,8 @@ from agora.memory.records import (
     FACT_STATUSES,
     GOAL_STATUSES,
     MAX_SHORT,
+    MAX_TIME,
+    MIN_TIME,
     Community,
     Entity,
     Episode,
@@ -27,6 +29,9 @@ from agora.memory.records import (
 from agora.memory.scope import Scope
 
 R = TypeVar("R")
+#: The largest `limit` (or community level) a call takes; a larger int would not fit an
+#: SQLite integer.
+MAX_LIMIT = 2**31 - 1
 
 SETTABLE: tuple[FactStatus, ...] = ("active", "disputed", "quarantined")
 # Same split as SQLite FTS5's default unicode61 tokenizer: runs of letters and digits.
@@ -43,7 +48,7 @@ def check_query(text: object, limit: object) -> None:
     if not isinstance(text, str):
         raise UserError(f"search() takes the query as text, got {type(text).__name__}")
     check_text(text, "search() query", error=UserError)
-    check_int(limit, "limit", error=UserError)
+    check_limit(limit)
 
 
 # -- arguments of reads --------------------------------------------------------------------
@@ -73,7 +78,7 @@ def check_filters(
             f"scope must be a Scope (e.g. Scope.agent('a1', team='t1')) or None, got "
             f"{type(scope).__name__}; parse a key with Scope.parse()"
         )
-    check_number(valid_at, "valid_at", none=True, error=UserError)
+    check_number(valid_at, "valid_at", low=MIN_TIME, high=MAX_TIME, none=True, error=UserError)
     if statuses is not None:
         if isinstance(statuses, str) or not isinstance(statuses, Collection):
             raise UserError(
@@ -85,7 +90,7 @@ def check_filters(
                 raise UserError(
                     f"statuses holds {shown(status)}, not a fact status; use {FACT_STATUSES}"
                 )
-    check_int(limit, "limit", none=limit_none, error=UserError)
+    check_limit(limit, none=limit_none)
 
 
 def check_text_filters(**filters: object) -> None:
@@ -95,9 +100,9 @@ def check_text_filters(**filters: object) -> None:
 
 
 def check_int_filters(**filters: object) -> None:
-    """Raise `UserError` unless each of `filters` is ``None`` or an int."""
+    """Raise `UserError` unless each of `filters` is ``None`` or an int SQLite can bind."""
     for name, value in filters.items():
-        check_int(value, name, none=True, error=UserError)
+        check_int(value, name, low=-MAX_LIMIT, high=MAX_LIMIT, none=True, error=UserError)
 
 
 def check_goal_filters(scope: object, parent: object, status: object) -> None:
@@ -123,7 +128,12 @@ def check_ids(values: object, name: str) -> list[str]:
 def check_hops(hops: object, limit: object = 1) -> None:
     """Raise `UserError` unless `hops` is an int >= 0 and `limit` an int."""
     check_int(hops, "hops", low=0, error=UserError)
-    check_int(limit, "limit", error=UserError)
+    check_limit(limit)
+
+
+def check_limit(limit: object, *, none: bool = False) -> None:
+    """Raise `UserError` unless `limit` is an int SQLite can bind (at most `MAX_LIMIT`)."""
+    check_int(limit, "limit", high=MAX_LIMIT, none=none, error=UserError)
 
 
 # -- records --------------------------------------------------------------------------------
@@ -200,7 +210,7 @@ def _round_trips(scope: Scope) -> bool:
 
 def check_level(level: object) -> None:
     """Raise `InvalidRecordError` unless `level` is a community level (an int >= 0)."""
-    check_int(level, "level", low=0, error=InvalidRecordError)
+    check_int(level, "level", low=0, high=MAX_LIMIT, error=InvalidRecordError)
 
 
 def check_promotion(to: object, by: object) -> None:

@@ -153,6 +153,7 @@ class NetworkXStore(NetworkXLevels):
 
     def supersede(self, old_id: str, new: Fact) -> Fact:
         """Close `old_id` at ``new.valid_from``, mark it superseded, add `new`; return the old."""
+        _rules.check_id(old_id, "old_id")
         _rules.require(new, Fact, "fact")
         old = self._require(old_id)
         _rules.check_supersede(old, new)
@@ -215,6 +216,8 @@ class NetworkXStore(NetworkXLevels):
                         if len(found) >= limit:
                             return found
             frontier = nxt
+            if not frontier:  # nothing further: a large `hops` must not spin
+                break
         return found
 
     def _adjacent(self, node: str) -> Iterable[tuple[str, str]]:

@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agora._checks import check_bool, check_choice, check_int, check_text, check_texts
+from agora.embeddings.base import MAX_DIM
 from agora.errors import UserError
 
 __all__ = ["Quantization", "VectorIndex"]
@@ -68,7 +69,7 @@ class VectorIndex:
         probes: int = 12,
         seed: int = 0,
     ) -> None:
-        check_int(dim, "VectorIndex dim", low=1, error=UserError)
+        check_int(dim, "VectorIndex dim", low=1, high=MAX_DIM, error=UserError)
         check_choice(quantization, "VectorIndex quantization", _QUANTIZATIONS, error=UserError)
         check_int(train_at, "VectorIndex train_at", low=0, error=UserError)
         check_int(probes, "VectorIndex probes", low=1, error=UserError)
@@ -227,7 +228,8 @@ class VectorIndex:
     def _rows(self, values: npt.ArrayLike, name: str, shape: tuple[int, ...]) -> _F32:
         """`values` as finite float32 rows of `shape`, or a `UserError` naming `name`."""
         try:
-            rows = np.asarray(values, dtype=np.float32).reshape(shape)
+            with np.errstate(over="ignore"):  # a float32 overflow is an inf, refused below
+                rows = np.asarray(values, dtype=np.float32).reshape(shape)
         except (TypeError, ValueError) as exc:
             raise UserError(
                 f"{name} must be numbers of shape {shape} (dim {self.dim}): {exc}"
