@@ -122,6 +122,8 @@ def _ids(values: tuple[str, ...], name: str, what: str) -> None:
 
 
 def _time(value: float | None, name: str) -> None:
+    if type(value) is float and MIN_TIME <= value <= MAX_TIME:  # the common case, fast (NaN fails)
+        return
     if value is not None and not (is_number(value) and MIN_TIME <= value <= MAX_TIME):
         raise InvalidRecordError(
             f"{name} must be an epoch time in seconds (years 1-9999, a finite int or float), "

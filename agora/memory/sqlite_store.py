@@ -61,6 +61,10 @@ _ENTITY_COLUMNS = "id, name, norm, type"
 class SQLiteStore(SQLiteLevels):
     """The `Store` on SQLite: pass a file path, or ``":memory:"`` for a private in-memory one.
 
+    A row that an older agora wrote with a value this version refuses (a scope such as
+    ``team:bad name``) is left out of reads with a `RuntimeWarning` naming it, so one bad
+    row never makes the whole store unreadable.
+
     Args:
         path: the database file (created if missing) or ``":memory:"``.
         busy_timeout_s: how long a write waits for another process's transaction.
