@@ -63,3 +63,14 @@ def test_integers_stay_valid_for_number_fields() -> None:
 def test_constructors_are_as_strict_as_parsing(build: Any) -> None:
     with pytest.raises(ProtocolError):
         build()
+
+
+def test_pydantic_patterns_match_the_whole_string() -> None:
+    """pydantic's Rust regex engine: ``$`` is the very end, never before a trailing newline."""
+    from pydantic import ValidationError
+
+    from agora.memory.extract import ClaimDraft
+
+    with pytest.raises(ValidationError):
+        ClaimDraft(subject="Ada", relation="born\n", object="1815")
+    assert ClaimDraft(subject="Ada", relation="born in", object="1815").relation == "born in"
