@@ -59,11 +59,14 @@ def check_route(
     """The options of `Router.route`; returns `candidates` as a tuple and `exclude`."""
     names: tuple[str, ...] | None = None
     if candidates is not None:
-        if not isinstance(candidates, Sequence):
+        if isinstance(candidates, str | bytes) or not isinstance(candidates, Sequence):
             raise UserError(
                 f"candidates must be a list of agent names, got {type(candidates).__name__}"
+                + ("; wrap a single one in a list" if isinstance(candidates, str) else "")
             )
-        names = tuple(check_texts(candidates, "candidates", error=UserError))
+        # Items are checked by the row lookup (an unknown or unhashable name is a UserError
+        # there): checking 10,000 names here would cost more than the routing itself.
+        names = tuple(candidates)
     if exclude:
         exclude = check_texts(exclude, "exclude", error=UserError)
     check_int(k, "k", low=1, none=True, error=UserError)

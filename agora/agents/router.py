@@ -380,17 +380,20 @@ class Router:
 
     def _rows_of(self, candidates: tuple[str, ...]) -> npt.NDArray[np.intp]:
         """Row numbers of `candidates`, cached: a holder asks about the same set again."""
-        rows = self._row_sets.get(candidates)
-        if rows is not None:
-            self._row_sets.move_to_end(candidates)
-            return rows
         try:
+            rows = self._row_sets.get(candidates)
+            if rows is not None:
+                self._row_sets.move_to_end(candidates)
+                return rows
             rows = np.fromiter((self._rows[c] for c in candidates), np.intp, len(candidates))
         except KeyError as exc:
             raise UserError(
                 f"candidate {exc.args[0]!r} is not registered with the router; "
                 "call router.register(name, expertise) first"
             ) from None
+        except TypeError:  # an unhashable item: not a name
+            bad = next(c for c in candidates if not isinstance(c, str))
+            raise UserError(f"candidates must be agent names, got {bad!r}") from None
         self._row_sets[candidates] = rows
         if len(self._row_sets) > 256:
             self._row_sets.popitem(last=False)
