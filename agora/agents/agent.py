@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from agora._checks import check_bool, check_text
 from agora.agents.aggregate import AGGREGATIONS, Aggregation
 from agora.agents.decision import (
     AnswerDecision,
@@ -31,7 +32,7 @@ from agora.agents.prompts import (
 )
 from agora.agents.router import Route
 from agora.agents.tools import Tool, ToolContext, as_tool
-from agora.errors import ConfigError, ModelOutputError, ToolError
+from agora.errors import ConfigError, ModelOutputError, ToolError, UserError
 from agora.models.base import Message, Model, ModelSettings, Usage
 from agora.models.spec import DEFAULT_SPEC, model_from_spec
 from agora.protocols.conversation import USER
@@ -114,7 +115,7 @@ class Agent:
         tool_choice: Literal["auto", "required"] = "auto",
         tool_use_behavior: Literal["run_llm_again", "stop_on_first_tool"] = "run_llm_again",
     ) -> None:
-        if not isinstance(name, str) or not _NAME.match(name):
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise ConfigError(
                 f"agent name {name!r} must be 1-64 characters of letters, digits, '_', '-', '.'"
             )
@@ -126,6 +127,8 @@ class Agent:
             raise ConfigError("max_tool_calls must be an int >= 0")
         if not isinstance(expertise, str) or not isinstance(instructions, str):
             raise ConfigError("expertise and instructions must be strings")
+        check_text(expertise, "expertise")
+        check_text(instructions, "instructions")
         if settings is not None and not isinstance(settings, ModelSettings):
             raise ConfigError(f"settings must be a ModelSettings, got {type(settings).__name__}")
         if policy not in ("model", "router"):
@@ -134,6 +137,8 @@ class Agent:
             raise ConfigError(f"aggregate must be one of {AGGREGATIONS}, got {aggregate!r}")
         if not _is_int(max_neighbours) or max_neighbours < 1:
             raise ConfigError("max_neighbours must be an int >= 1")
+        if isinstance(tools, str | bytes) or not isinstance(tools, Iterable):
+            raise ConfigError(f"tools must be a list of functions or Tools, got {tools!r}")
         if tool_choice not in ("auto", "required"):
             raise ConfigError(f"tool_choice must be 'auto' or 'required', got {tool_choice!r}")
         if tool_use_behavior not in ("run_llm_again", "stop_on_first_tool"):
@@ -141,8 +146,6 @@ class Agent:
                 "tool_use_behavior must be 'run_llm_again' or 'stop_on_first_tool', "
                 f"got {tool_use_behavior!r}"
             )
-        if tool_choice == "required" and not tools:
-            raise ConfigError("tool_choice='required' needs at least one tool in tools=[...]")
         self.tool_choice: Literal["auto", "required"] = tool_choice
         self.tool_use_behavior: Literal["run_llm_again", "stop_on_first_tool"] = tool_use_behavior
         self.policy: Literal["model", "router"] = policy
@@ -153,6 +156,8 @@ class Agent:
         self.expertise = expertise
         self.instructions = instructions
         self.tools = [as_tool(tool) for tool in tools]
+        if tool_choice == "required" and not self.tools:
+            raise ConfigError("tool_choice='required' needs at least one tool in tools=[...]")
         names = [tool.name for tool in self.tools]
         if len(set(names)) != len(names):
             raise ConfigError(f"agent {name!r} has two tools with the same name: {names}")
@@ -192,7 +197,10 @@ class Agent:
 
         Raises:
             ModelOutputError: the model gave no valid decision even after the repair retry.
+            UserError: an argument of the wrong type (`task` must be non-empty text).
         """
+        _check_decide(task, context, neighbours, allow_split, route)
+        _check_handoff(handoff, tool_context)
         neighbours = dict(neighbours or {})
         if self.policy == "router" and route is not None:
             routed = self._follow(route, neighbours)
@@ -373,6 +381,34 @@ def _clip(text: str, limit: int) -> str:
     cut = text[:limit]
     end = max(cut.rfind(mark) for mark in (". ", "! ", "? ", "\n"))
     return cut[: end + 1].rstrip() if end >= limit // 2 else cut.rstrip()
+
+
+def _check_handoff(handoff: object, tool_context: object) -> None:
+    if isinstance(handoff, str | bytes) or not isinstance(handoff, Sequence):
+        raise UserError(f"handoff must be a list of (agent, contribution) pairs, got {handoff!r}")
+    for pair in handoff:
+        if not (isinstance(pair, tuple | list) and len(pair) == 2):
+            raise UserError(f"a handoff item is an (agent, contribution) pair, got {pair!r}")
+        check_text(pair[0], "a handoff's agent", empty=False, error=UserError)
+        check_text(pair[1], "a handoff's contribution", limit=MAX_TEXT, error=UserError)
+    if tool_context is not None and not isinstance(tool_context, ToolContext):
+        raise UserError(f"tool_context must be a ToolContext, got {type(tool_context).__name__}")
+
+
+def _check_decide(
+    task: object, context: object, neighbours: object, allow_split: object, route: object
+) -> None:
+    check_text(task, "task", empty=False, limit=MAX_TEXT, error=UserError)
+    check_text(context, "context", limit=MAX_TEXT, error=UserError)
+    if neighbours is not None:
+        if not isinstance(neighbours, Mapping):
+            raise UserError(f"neighbours must map names to expertise, got {neighbours!r}")
+        for name, expertise in neighbours.items():
+            check_text(name, "a neighbour's name", empty=False, error=UserError)
+            check_text(expertise, f"expertise of neighbour {name!r}", error=UserError)
+    check_bool(allow_split, "allow_split", error=UserError)
+    if route is not None and not isinstance(route, Route):
+        raise UserError(f"route must be a Route from Router.route, got {type(route).__name__}")
 
 
 def _is_int(value: object) -> bool:

@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 import math
+import operator
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from agora._checks import check_bool, check_int, check_text
+from agora.agents import _router_args as args
+from agora.embeddings.base import MAX_DIM
 from agora.embeddings.cached import CachedEmbedder
 from agora.errors import ConfigError, UserError
 
@@ -199,10 +203,19 @@ class Router:
                 raise ConfigError(
                     f"Router {name} must be a number in [{low}, {high}], got {value!r}"
                 )
+        check_bool(explore, "Router explore")
+        check_int(seed, "Router seed", low=0)
         if embedder is None:
             from agora.embeddings import default_embedder
 
             embedder = default_embedder()
+        if not callable(getattr(embedder, "embed", None)) or not _is_dim(
+            getattr(embedder, "dim", None)
+        ):
+            raise ConfigError(
+                f"Router embedder must be an Embedder (an int dim in [1, {MAX_DIM}] and an "
+                f"embed(texts) method), got {type(embedder).__name__}"
+            )
         self.embedder = embedder
         self._texts = embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder)
         self.mode: RouteMode = mode
@@ -238,10 +251,7 @@ class Router:
 
     def register(self, name: str, expertise: str) -> None:
         """Add agent `name` with its expertise text (re-registering resets its profile)."""
-        if not isinstance(name, str) or not name:
-            raise UserError(f"agent name must be a non-empty string, got {name!r}")
-        if not isinstance(expertise, str):
-            raise UserError(f"expertise of {name!r} must be a string")
+        args.check_register(name, expertise)
         vector = self.embed(expertise) if expertise.strip() else np.zeros(self._dim, np.float32)
         row = self._rows.get(name)
         if row is None:
@@ -256,6 +266,7 @@ class Router:
 
     def unregister(self, name: str) -> None:
         """Forget agent `name` (its reliability record is kept should it come back)."""
+        args.check_agent(name)
         row = self._rows.pop(name, None)
         if row is None:
             return
@@ -284,17 +295,26 @@ class Router:
         return tuple(self._names)
 
     def expertise(self, name: str) -> str:
-        """The expertise text `name` was registered with."""
+        """The expertise text `name` was registered with.
+
+        Raises:
+            UserError: `name` is not registered.
+        """
+        args.check_agent(name)
+        if name not in self._expertise:
+            raise UserError(f"{name!r} is not registered with the router: {list(self._names)}")
         return self._expertise[name]
 
     # -- load -------------------------------------------------------------------------
 
     def begin(self, name: str) -> None:
         """Count one more task held by `name` (the runtime calls this on delivery)."""
+        args.check_agent(name)
         self._load[name] = self._load.get(name, 0) + 1
 
     def end(self, name: str) -> None:
         """Count one task fewer held by `name`."""
+        args.check_agent(name)
         self._load[name] = max(0, self._load.get(name, 0) - 1)
 
     # -- scoring ----------------------------------------------------------------------
@@ -329,12 +349,15 @@ class Router:
         Routing changes no state: topics are opened and reliabilities learned by `record`.
 
         Raises:
-            UserError: no candidate is left, or a candidate is not registered.
+            UserError: no candidate is left, a candidate is not registered, or an argument is
+                of the wrong type or out of range (``k < 1``, ``p`` outside [0, 1]...).
         """
-        mode = mode or self.mode
+        mode = self.mode if mode is None else mode
         _check_choice("mode", mode, _MODES)
-        query = self.embed(task) if isinstance(task, str) else np.asarray(task, np.float32)
-        rows = self._candidate_rows(candidates, exclude)
+        vector = args.query_vector(task, self._dim)
+        names_in, exclude = args.check_route(candidates, exclude, k, p, explore)
+        query = self.embed(task) if vector is None else vector  # type: ignore[arg-type]
+        rows = self._candidate_rows(names_in, exclude)
         picked, sims = self._shortlist_of(query, rows)
         topic = self._topic(query, create=False)
         sample = self.explore if explore is None else explore
@@ -372,17 +395,20 @@ class Router:
 
     def _rows_of(self, candidates: tuple[str, ...]) -> npt.NDArray[np.intp]:
         """Row numbers of `candidates`, cached: a holder asks about the same set again."""
-        rows = self._row_sets.get(candidates)
-        if rows is not None:
-            self._row_sets.move_to_end(candidates)
-            return rows
         try:
+            rows = self._row_sets.get(candidates)
+            if rows is not None:
+                self._row_sets.move_to_end(candidates)
+                return rows
             rows = np.fromiter((self._rows[c] for c in candidates), np.intp, len(candidates))
         except KeyError as exc:
             raise UserError(
                 f"candidate {exc.args[0]!r} is not registered with the router; "
                 "call router.register(name, expertise) first"
             ) from None
+        except TypeError:  # an unhashable item: not a name
+            bad = next(c for c in candidates if not isinstance(c, str))
+            raise UserError(f"candidates must be agent names, got {bad!r}") from None
         self._row_sets[candidates] = rows
         if len(self._row_sets) > 256:
             self._row_sets.popitem(last=False)
@@ -481,11 +507,10 @@ class Router:
             task: the task text (needed for the profile drift and the memory).
 
         Raises:
-            UserError: `success` is not a number in [0, 1].
+            UserError: `success` is not a bool or a number in [0, 1], or another argument is
+                of the wrong type.
         """
-        if not isinstance(success, int | float) or not 0.0 <= float(success) <= 1.0:
-            raise UserError(f"success must be a bool or a number in [0, 1], got {success!r}")
-        score = float(success)
+        score = args.check_record(route, agent, success, task)
         query = None if task is None else self.embed(task)
         topic = route.topic
         if topic >= len(self._topic_counts):  # made by another router (e.g. from a journal)
@@ -514,10 +539,13 @@ class Router:
 
     def topic_of(self, task: str) -> int:
         """The topic `task` belongs to (-1: none yet)."""
+        check_text(task, "task", error=UserError)
         return self._topic(self.embed(task), create=False)
 
     def reliability(self, agent: str, topic: int) -> float:
         """The posterior mean reliability of `agent` on `topic` (0.5 before any outcome)."""
+        args.check_agent(agent)
+        args.check_topic(topic)
         alpha, beta = self._beta.get((agent, topic), (1.0, 1.0))
         return alpha / (alpha + beta)
 
@@ -566,6 +594,16 @@ def _grow(matrix: _Vec) -> _Vec:
     return bigger
 
 
+def _is_dim(value: object) -> bool:
+    """Whether `value` is a vector length in [1, MAX_DIM] (numpy integers too, bools not)."""
+    if isinstance(value, bool):
+        return False
+    try:
+        return 1 <= operator.index(value) <= MAX_DIM  # type: ignore[arg-type]
+    except TypeError:
+        return False
+
+
 def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:
         raise ConfigError(f"Router {name} must be one of {choices}, got {value!r}")

@@ -25,6 +25,7 @@ from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
+from agora._checks import check_text
 from agora.errors import ConfigError, ToolError
 
 __all__ = ["Tool", "ToolContext", "as_tool"]
@@ -104,6 +105,15 @@ class Tool:
             return self
         return replace(self, args_model=narrowed)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
+            raise ConfigError(f"tool name {self.name!r} must be a Python identifier")
+        check_text(self.description, f"tool {self.name!r} description")
+        if not callable(self.fn):
+            raise ConfigError(f"tool {self.name!r}: fn must be callable, got {self.fn!r}")
+        if not (isinstance(self.args_model, type) and issubclass(self.args_model, BaseModel)):
+            raise ConfigError(f"tool {self.name!r}: args_model must be a pydantic model class")
+
     @classmethod
     def from_function(
         cls,
@@ -118,8 +128,11 @@ class Tool:
         Raises:
             ConfigError: a parameter has no type annotation, or the name is not an identifier.
         """
+        if not callable(fn):
+            raise ConfigError(f"a tool wraps a function, got {type(fn).__name__}")
+        check_text(description, "tool description", none=True)
         tool_name = str(name or getattr(fn, "__name__", ""))
-        if not _NAME.match(tool_name):
+        if not _NAME.fullmatch(tool_name):
             raise ConfigError(f"tool name {tool_name!r} must be a Python identifier")
         try:
             # "ToolContext" resolves even where it was imported inside a function.

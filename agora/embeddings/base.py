@@ -1,4 +1,4 @@
-"""The `Embedder` seam: texts in, one unit-length float32 row per text out.
+r"""The `Embedder` seam: texts in, one unit-length float32 row per text out.
 
 An embedder is anything with a ``name``, a ``dim`` and an ``embed(texts)`` method; the
 `Embedder` protocol is ``runtime_checkable``, so ``isinstance(obj, Embedder)`` checks the
@@ -12,7 +12,8 @@ The contract every backend keeps (and ``tests/embeddings`` checks on each):
   string too: each embedder maps a text with nothing to embed to a fixed unit vector of its own
   (`HashEmbedder` to a reserved feature, `MiniLMEmbedder` to the model's vector for ``""``).
 - The same text always gives the same row, whatever else is in the batch.
-- A non-``str`` item raises `UserError` naming its index (see `validate_texts`).
+- A non-``str`` item, or one with a lone surrogate (``"\ud800"``, which no tokenizer takes),
+  raises `UserError` naming its index (see `validate_texts`).
 """
 
 from __future__ import annotations
@@ -23,9 +24,14 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from agora._checks import encodable
 from agora.errors import UserError
 
-__all__ = ["Embedder", "embed_one", "l2_normalize", "validate_texts"]
+__all__ = ["MAX_DIM", "Embedder", "embed_one", "l2_normalize", "validate_texts"]
+
+#: The largest vector length agora accepts (MiniLM has 384; a larger one is a mistake that
+#: would make routers and indexes allocate gigabytes).
+MAX_DIM = 65_536
 
 
 @runtime_checkable
@@ -79,7 +85,8 @@ def validate_texts(texts: Sequence[str]) -> list[str]:
 
     Raises:
         UserError: `texts` is a bare ``str`` (which would embed one character per row), is not
-            a sequence, or holds a non-``str`` item; the message names the index.
+            a sequence, or holds a non-``str`` item or one with a lone surrogate; the message
+            names the index.
 
     Example:
         >>> validate_texts(("a", "b"))
@@ -102,6 +109,11 @@ def validate_texts(texts: Sequence[str]) -> list[str]:
             raise UserError(
                 f"texts[{index}] is {type(item).__name__}, not str; convert it with str() "
                 "or drop it before embedding"
+            )
+        if not encodable(item):
+            raise UserError(
+                f"texts[{index}] holds a lone surrogate, which UTF-8 cannot hold; decode the "
+                "text with errors='replace' or drop the character before embedding"
             )
     return items
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from agora._checks import check_int
 from agora.embeddings.base import Embedder, validate_texts
 from agora.errors import ConfigError
 
@@ -42,8 +43,9 @@ class CachedEmbedder:
     """
 
     def __init__(self, inner: Embedder, *, maxsize: int = 4096) -> None:
-        if maxsize < 1:
-            raise ConfigError(f"CachedEmbedder maxsize must be at least 1, got {maxsize}")
+        check_int(maxsize, "CachedEmbedder maxsize", low=1)
+        if not callable(getattr(inner, "embed", None)):
+            raise ConfigError(f"CachedEmbedder wraps an Embedder, got {type(inner).__name__}")
         self.inner = inner
         self.maxsize = maxsize
         self.hits = 0

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from agora.embeddings.base import l2_normalize, validate_texts
-from agora.errors import ConfigError
+from agora._checks import check_bool, check_int, check_number
+from agora.embeddings.base import MAX_DIM, l2_normalize, validate_texts
 
 __all__ = ["HashEmbedder"]
 
@@ -52,10 +52,9 @@ class HashEmbedder:
     """
 
     def __init__(self, dim: int = 256, *, char_ngrams: bool = True, char_weight: float = 0.5):
-        if dim < 2:
-            raise ConfigError(f"HashEmbedder dim must be at least 2, got {dim}")
-        if char_weight < 0:
-            raise ConfigError(f"HashEmbedder char_weight must be >= 0, got {char_weight}")
+        check_int(dim, "HashEmbedder dim", low=2, high=MAX_DIM)
+        check_bool(char_ngrams, "HashEmbedder char_ngrams")
+        check_number(char_weight, "HashEmbedder char_weight", low=0.0)
         self._dim = dim
         self.char_ngrams = char_ngrams
         self.char_weight = char_weight

@@ -18,6 +18,7 @@ by every `MiniLMEmbedder` in the process that has the same files and thread coun
 from __future__ import annotations
 
 import importlib.util
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from agora._checks import check_int
 from agora.embeddings.base import l2_normalize, validate_texts
 from agora.errors import ConfigError, MissingDependencyError
 from agora.models.embedded import verify_sha256
@@ -242,11 +244,11 @@ class MiniLMEmbedder:
         threads: int = 1,
         batch_size: int = 32,
     ) -> None:
-        if threads < 1 or batch_size < 1:
-            raise ConfigError(
-                f"MiniLMEmbedder threads and batch_size must be at least 1, "
-                f"got threads={threads}, batch_size={batch_size}"
-            )
+        check_int(threads, "MiniLMEmbedder threads", low=1)
+        check_int(batch_size, "MiniLMEmbedder batch_size", low=1)
+        for name, path in (("model_path", model_path), ("tokenizer_path", tokenizer_path)):
+            if path is not None and not isinstance(path, str | os.PathLike):
+                raise ConfigError(f"MiniLMEmbedder {name} must be a file path, got {path!r}")
         self.model_path = None if model_path is None else Path(model_path)
         self.tokenizer_path = None if tokenizer_path is None else Path(tokenizer_path)
         self.threads = threads

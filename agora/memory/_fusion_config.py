@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from agora._checks import check_choice, check_int, check_number, check_texts
 from agora.errors import InvalidRecordError
 from agora.memory._resolve import Match
 from agora.memory.records import Fact
@@ -66,18 +66,17 @@ class FusionConfig:
     must beat every standing rival (also single-source) to be accepted."""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.k, int) or self.k < 1:
-            raise InvalidRecordError(f"k must be an integer >= 1, got {self.k!r}", field="k")
-        if not isinstance(self.margin, int | float) or self.margin < 0:
-            raise InvalidRecordError(f"margin must be >= 0, got {self.margin!r}", field="margin")
-        for name in ("min_trust", "min_confidence", "single_margin"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or not 0.0 <= value <= math.inf:
-                raise InvalidRecordError(f"{name} must be >= 0, got {value!r}", field=name)
+        e = InvalidRecordError
+        check_int(self.k, "k", low=1, error=e)
+        check_int(self.min_history, "min_history", low=0, error=e)
+        for name in ("margin", "min_trust", "min_confidence", "single_margin"):
+            check_number(getattr(self, name), name, low=0.0, error=e)
         for name in ("min_effectiveness", "min_relevance"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or not -1.0 <= value <= 1.0:
-                raise InvalidRecordError(f"{name} must be within -1..1, got {value!r}", field=name)
+            check_number(getattr(self, name), name, low=-1.0, high=1.0, error=e)
+        check_choice(self.promote_to, "promote_to", ("team", "global"), error=e)
+        if self.functional is not None:
+            check_texts(self.functional, "functional", error=e)
+        check_texts(self.literal_relations, "literal_relations", error=e)
 
     def is_functional(self, relation: str) -> bool | None:
         """Whether `relation` is functional, or ``None`` when it must be inferred."""

@@ -50,7 +50,7 @@ class NetworkXLevels:
     def add_episodes(self, episodes: Iterable[Episode]) -> int:
         """Add episodes, all or none; return how many."""
         self._check_open()
-        items = list(episodes)
+        items = _rules.records(episodes, Episode, "episode")
         for ep in items:
             _rules.check_episode(ep)
         ids = [e.id for e in items]
@@ -61,11 +61,13 @@ class NetworkXLevels:
 
     def get_episode(self, episode_id: str) -> Episode | None:
         """The episode, or ``None``."""
+        _rules.check_id(episode_id, "episode_id")
         self._check_open()
         return self._episodes.get(episode_id)
 
     def episodes(self, *, scope: Scope | None = None, limit: int = 100) -> list[Episode]:
-        """The newest episodes readable from `scope`, newest first."""
+        """The newest episodes readable from `scope`, newest first (a negative `limit`: all)."""
+        _rules.check_filters(scope=scope, limit=limit, limit_none=False)
         self._check_open()
         found = [e for e in self._episodes.values() if scope is None or scope.can_read(e.scope)]
         found.reverse()
@@ -75,7 +77,9 @@ class NetworkXLevels:
     def put_communities(self, communities: Iterable[Community], *, level: int = 0) -> int:
         """Replace all communities of `level` with `communities`, atomically; return how many."""
         self._check_open()
-        items = [c if c.level == level else _at_level(c, level) for c in communities]
+        _rules.check_level(level)
+        items = _rules.records(communities, Community, "community")
+        items = [c if c.level == level else _at_level(c, level) for c in items]
         for c in items:
             for member in c.members:
                 if member not in self._entities:
@@ -96,6 +100,8 @@ class NetworkXLevels:
         self, *, level: int | None = None, entity: str | None = None
     ) -> list[Community]:
         """Communities, optionally of one level or containing `entity`, by id; members in order."""
+        _rules.check_int_filters(level=level)
+        _rules.check_text_filters(entity=entity)
         self._check_open()
         return [
             c
@@ -106,12 +112,14 @@ class NetworkXLevels:
     def put_goal(self, goal: Goal) -> None:
         """Insert or replace a goal (its owner's scope, or the scope it was promoted to)."""
         self._check_open()
+        _rules.require(goal, Goal, "goal")
         stored = self._goals.get(goal.id)
         _rules.check_goal(goal, None if stored is None else stored.scope)
         self._goals[goal.id] = goal
 
     def get_goal(self, goal_id: str) -> Goal | None:
         """The goal, or ``None``."""
+        _rules.check_id(goal_id, "goal_id")
         self._check_open()
         return self._goals.get(goal_id)
 
@@ -123,6 +131,7 @@ class NetworkXLevels:
         status: GoalStatus | None = None,
     ) -> list[Goal]:
         """Goals matching the filters, by id."""
+        _rules.check_goal_filters(scope, parent, status)
         self._check_open()
         return [
             g
@@ -134,6 +143,7 @@ class NetworkXLevels:
 
     def delete_goal(self, goal_id: str) -> None:
         """Remove a goal; its sub-goals lose their parent."""
+        _rules.check_id(goal_id, "goal_id")
         self._check_open()
         if self._goals.pop(goal_id, None) is None:
             raise RecordNotFoundError(f"no goal {goal_id!r} in the store")

@@ -15,6 +15,8 @@ from agora.memory._sqlite_schema import connect
 from agora.memory._sqlite_search import FrequencyCache
 
 _CHUNK = 500  # ids per IN (...) query
+#: What binding a value SQLite cannot hold raises (an odd type, a huge int, a lone surrogate).
+_UNSTORABLE = (sqlite3.InterfaceError, sqlite3.ProgrammingError, OverflowError, UnicodeError)
 
 
 class SQLiteBase:
@@ -68,6 +70,13 @@ class SQLiteBase:
                 f"the store rejected the write ({exc}); nothing was written. "
                 "Use fresh ids: records are never silently overwritten",
                 field=field,
+            ) from exc
+        except _UNSTORABLE as exc:
+            # Records are checked before they get here; this catches one built past its checks.
+            conn.execute("ROLLBACK")
+            raise InvalidRecordError(
+                f"the store cannot hold a field of this record ({exc}); nothing was written. "
+                "Build records with their constructors, which check every field"
             ) from exc
         except BaseException:
             conn.execute("ROLLBACK")

@@ -14,6 +14,8 @@ from agora.memory._sqlite_rows import (
     EPISODE_COLUMNS,
     GOAL_COLUMNS,
     community_of,
+    decoded,
+    decoded_one,
     episode_of,
     goal_of,
     scope_filter,
@@ -33,7 +35,7 @@ class SQLiteLevels(SQLiteBase):
     def add_episodes(self, episodes: Iterable[Episode]) -> int:
         """Add episodes in one transaction; return how many."""
         rows = []
-        for ep in episodes:
+        for ep in _rules.records(episodes, Episode, "episode"):
             _rules.check_episode(ep)
             rows.append((ep.id, ep.scope.key, ep.agent, ep.kind, ep.text, float(ep.created_at)))
         with self._write() as conn:
@@ -42,20 +44,22 @@ class SQLiteLevels(SQLiteBase):
 
     def get_episode(self, episode_id: str) -> Episode | None:
         """The episode, or ``None``."""
+        _rules.check_id(episode_id, "episode_id")
         sql = f"SELECT {EPISODE_COLUMNS} FROM episodes WHERE id = ?"
-        row = self._conn.execute(sql, (episode_id,)).fetchone()
-        return None if row is None else episode_of(row)
+        return decoded_one(self._conn.execute(sql, (episode_id,)).fetchone(), episode_of)
 
     def episodes(self, *, scope: Scope | None = None, limit: int = 100) -> list[Episode]:
-        """The newest episodes readable from `scope`, newest first."""
+        """The newest episodes readable from `scope`, newest first (a negative `limit`: all)."""
+        _rules.check_filters(scope=scope, limit=limit, limit_none=False)
         where, params = scope_filter("scope", scope)
         sql = f"SELECT {EPISODE_COLUMNS} FROM episodes WHERE 1{where} "
         sql += "ORDER BY created_at DESC, rowid DESC LIMIT ?"
-        return [episode_of(r) for r in self._conn.execute(sql, [*params, limit])]
+        return decoded(self._conn.execute(sql, [*params, limit]), episode_of)
 
     def put_communities(self, communities: Iterable[Community], *, level: int = 0) -> int:
         """Replace all communities of `level` with `communities`, atomically; return how many."""
-        items = list(communities)
+        items = _rules.records(communities, Community, "community")
+        _rules.check_level(level)
         rowids = self._rowids((m for c in items for m in c.members), "members")
         with self._write() as conn:
             old = "SELECT rowid FROM communities WHERE level = ?"
@@ -76,6 +80,8 @@ class SQLiteLevels(SQLiteBase):
         self, *, level: int | None = None, entity: str | None = None
     ) -> list[Community]:
         """Communities, optionally of one level or containing `entity`, by id; members in order."""
+        _rules.check_int_filters(level=level)
+        _rules.check_text_filters(entity=entity)
         sql, params = "SELECT rowid, id, level, summary FROM communities c WHERE 1", list[Any]()
         if level is not None:
             sql, params = sql + " AND level = ?", [level]
@@ -99,6 +105,7 @@ class SQLiteLevels(SQLiteBase):
 
     def put_goal(self, goal: Goal) -> None:
         """Insert or replace a goal (its owner's scope, or the scope it was promoted to)."""
+        _rules.require(goal, Goal, "goal")
         with self._write() as conn:
             row = conn.execute("SELECT scope FROM goals WHERE id = ?", (goal.id,)).fetchone()
             _rules.check_goal(goal, None if row is None else Scope.parse(row[0]))
@@ -110,9 +117,9 @@ class SQLiteLevels(SQLiteBase):
 
     def get_goal(self, goal_id: str) -> Goal | None:
         """The goal, or ``None``."""
+        _rules.check_id(goal_id, "goal_id")
         sql = f"SELECT {GOAL_COLUMNS} FROM goals WHERE id = ?"
-        row = self._conn.execute(sql, (goal_id,)).fetchone()
-        return None if row is None else goal_of(row)
+        return decoded_one(self._conn.execute(sql, (goal_id,)).fetchone(), goal_of)
 
     def goals(
         self,
@@ -122,16 +129,18 @@ class SQLiteLevels(SQLiteBase):
         status: GoalStatus | None = None,
     ) -> list[Goal]:
         """Goals matching the filters, by id."""
+        _rules.check_goal_filters(scope, parent, status)
         where, params = scope_filter("scope", scope)
         if parent is not None:
             where, params = where + " AND parent = ?", [*params, parent]
         if status is not None:
             where, params = where + " AND status = ?", [*params, status]
         sql = f"SELECT {GOAL_COLUMNS} FROM goals WHERE 1{where} ORDER BY id"
-        return [goal_of(r) for r in self._conn.execute(sql, params)]
+        return decoded(self._conn.execute(sql, params), goal_of)
 
     def delete_goal(self, goal_id: str) -> None:
         """Remove a goal; its sub-goals lose their parent."""
+        _rules.check_id(goal_id, "goal_id")
         with self._write() as conn:
             if conn.execute("DELETE FROM goals WHERE id = ?", (goal_id,)).rowcount == 0:
                 raise RecordNotFoundError(f"no goal {goal_id!r} in the store")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+import warnings
+from collections.abc import Callable, Collection, Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
+from agora.errors import InvalidRecordError
 from agora.memory import _rules
 from agora.memory.records import Community, Entity, Episode, Fact, Goal
 from agora.memory.scope import Scope
@@ -26,6 +28,10 @@ INSERT_FACT = (
 )
 GOAL_COLUMNS = "id, agent, text, parent, status, facts, scope"
 EPISODE_COLUMNS = "id, scope, agent, kind, text, created_at"
+R = TypeVar("R")
+#: What decoding a row may raise when an older agora wrote it with a field this one rejects
+#: (a scope key that does not parse, provenance that is not a JSON list).
+_UNREADABLE = (InvalidRecordError, ValueError, TypeError)
 
 
 @lru_cache(maxsize=4096)
@@ -55,7 +61,7 @@ def fact_rows(facts: list[Fact], rowids: dict[str, int]) -> tuple[list[tuple[Any
     pending: list[int] = []
     keys: dict[int, str] = {}  # id(scope) -> scope key (the facts keep their scopes alive)
     lists: dict[tuple[str, ...], str] = {}  # provenance tuple -> JSON text
-    append, check, get = rows.append, _rules.check_fact, rowids.get
+    append, check, get = rows.append, _rules.check_fact_owner, rowids.get
     for position, fact in enumerate(facts):
         check(fact)
         subject, obj, scope = get(fact.subject), fact.object_id, fact.scope
@@ -67,6 +73,7 @@ def fact_rows(facts: list[Fact], rowids: dict[str, int]) -> tuple[list[tuple[Any
         agents, episodes = fact.agents, fact.episodes
         key = keys.get(id(scope))
         if key is None:
+            _rules.check_scope(scope)
             key = keys[id(scope)] = scope.key
         agents_text = lists.get(agents)
         if agents_text is None:
@@ -117,30 +124,76 @@ def fact_of(row: tuple[Any, ...]) -> Fact:
     return fact
 
 
+def _built(cls: type[R], values: dict[str, Any]) -> R:
+    """A record of `values` without its constructor's checks (see `fact_of`)."""
+    record = object.__new__(cls)
+    for name, value in values.items():
+        object.__setattr__(record, name, value)
+    return record
+
+
 def entity_of(row: tuple[Any, ...]) -> Entity:
     """The `Entity` of an ``id, name, norm, type`` row."""
-    return Entity(id=row[0], name=row[1], norm=row[2], type=row[3])
+    return _built(Entity, {"id": row[0], "name": row[1], "norm": row[2], "type": row[3]})
 
 
 def episode_of(row: tuple[Any, ...]) -> Episode:
     """The `Episode` of a row selected with EPISODE_COLUMNS."""
-    return Episode(
-        id=row[0], scope=scope_of(row[1]), agent=row[2], kind=row[3], text=row[4],
-        created_at=row[5],
-    )  # fmt: skip
+    return _built(Episode, {
+        "id": row[0], "scope": scope_of(row[1]), "agent": row[2], "kind": row[3],
+        "text": row[4], "created_at": row[5],
+    })  # fmt: skip
 
 
 def goal_of(row: tuple[Any, ...]) -> Goal:
     """The `Goal` of a row selected with GOAL_COLUMNS."""
-    return Goal(
-        id=row[0], agent=row[1], text=row[2], parent=row[3], status=row[4],
-        facts=tuple(json.loads(row[5])), scope=scope_of(row[6]),
-    )  # fmt: skip
+    return _built(Goal, {
+        "id": row[0], "agent": row[1], "text": row[2], "parent": row[3], "status": row[4],
+        "facts": json_tuple(row[5]), "scope": scope_of(row[6]),
+    })  # fmt: skip
 
 
 def community_of(row: tuple[Any, ...], members: list[str]) -> Community:
     """The `Community` of an ``id, level, summary`` row and its member ids."""
-    return Community(id=row[0], level=row[1], summary=row[2], members=tuple(members))
+    return _built(
+        Community, {"id": row[0], "members": tuple(members), "summary": row[2], "level": row[1]}
+    )
+
+
+def decoded(rows: Iterable[tuple[Any, ...]], decode: Callable[[tuple[Any, ...]], R]) -> list[R]:
+    """`decode` of every row, leaving out (with a warning) rows this version cannot read.
+
+    Rows are checked when written, so every row this version wrote decodes; an older
+    version accepted a few values it should not have (a scope such as ``team:bad name``).
+    One such row must not make every read of the store fail: it is skipped, and a
+    `RuntimeWarning` names it so it can be repaired.
+    """
+    out: list[R] = []
+    append = out.append
+    for row in rows:
+        try:
+            append(decode(row))
+        except _UNREADABLE as exc:
+            skipped(row, exc)
+    return out
+
+
+def decoded_one(row: tuple[Any, ...] | None, decode: Callable[[tuple[Any, ...]], R]) -> R | None:
+    """`decode` of `row`, or ``None`` for no row or an unreadable one (see `decoded`)."""
+    if row is None:
+        return None
+    found = decoded([row], decode)
+    return found[0] if found else None
+
+
+def skipped(row: tuple[Any, ...], exc: Exception) -> None:
+    """Warn that the row (its id first) is left out of a read because it cannot be decoded."""
+    warnings.warn(
+        f"memory store row {row[0]!r} cannot be read and is left out ({exc}); it was "
+        "written by an older agora. Repair or delete that row with the sqlite3 shell.",
+        RuntimeWarning,
+        stacklevel=4,
+    )
 
 
 def scope_filter(column: str, scope: Scope | None) -> tuple[str, list[Any]]:

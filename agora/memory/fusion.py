@@ -56,8 +56,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from agora._checks import check_int, is_number
 from agora.embeddings import Embedder
-from agora.errors import ConfigError, InvalidRecordError, RecordNotFoundError
+from agora.errors import ConfigError, InvalidRecordError, RecordNotFoundError, UserError
+from agora.memory import _args
 from agora.memory._fusion_config import Action, FusionConfig, FusionResult, noisy_or
 from agora.memory._fusion_view import accepted_keys
 from agora.memory._resolve import EntityResolver, Match, name_key
@@ -102,7 +104,12 @@ class Fuser:
         trust: Mapping[str, float] | None = None,
         weights: Mapping[str, float] | None = None,
     ) -> None:
-        self.weights = None if weights is None else _checked_weights(weights)
+        _args.check_store(store, "Fuser")
+        if config is not None and not isinstance(config, FusionConfig):
+            raise ConfigError(f"config must be a FusionConfig, got {type(config).__name__}")
+        _args.check_embedder(embedder, "Fuser")
+        self.weights = None if weights is None else _args.check_unit_map(weights, "source weights")
+        trust = None if trust is None else _args.check_unit_map(trust, "trust")
         self.store = store
         self.config = config or FusionConfig()
         self.embedder = embedder
@@ -212,13 +219,17 @@ class Fuser:
             interest: the receiver's unit-norm interest profile, for the KnFu relevance test.
 
         Raises:
-            InvalidRecordError: a bad claim, agent name or time; the store is unchanged.
+            InvalidRecordError: a bad claim, agent name, episode or time; the store is
+                unchanged.
+            UserError: an `interest` that is not a finite vector of the embedder's dim.
         """
         if not isinstance(claim, KnowledgeClaim):
             raise InvalidRecordError(
                 f"fuse() takes a KnowledgeClaim, got {type(claim).__name__}", field="claim"
             )
         scope = Scope.agent(agent, team=team)
+        if interest is not None and self.embedder is not None:
+            interest = _args.check_vector(interest, self.embedder.dim, "interest")
         subject = self.resolver.resolve(claim.subject)
         obj = None
         if claim.relation not in self.config.literal_relations:
@@ -359,6 +370,7 @@ class Fuser:
             >>> Fuser(NetworkXStore()).fused()
             []
         """
+        check_int(min_agents, "min_agents", low=0, none=True, error=UserError)
         least = self.config.k if min_agents is None else min_agents
         return [
             self._require(h.fact_id)
@@ -384,15 +396,6 @@ class Fuser:
             1
         """
         return [self._require(self._held[key].fact_id) for key in accepted_keys(self)]
-
-
-def _checked_weights(weights: Mapping[str, float]) -> dict[str, float]:
-    bad = {a: w for a, w in weights.items() if not isinstance(w, int | float) or not 0 <= w <= 1}
-    if bad:
-        raise ConfigError(
-            f"source weights must be within 0..1, got {bad}; pass SourceWeights.trust()"
-        )
-    return dict(weights)
 
 
 def cast_status(status: FactStatus) -> FactStatus:
@@ -421,7 +424,7 @@ def _fact(
     name = claim.object if obj is None else obj.entity.name
     ref = {"literal": claim.object} if obj is None else {"object_id": obj.entity.id}
     when = time.time() if valid_from is None else valid_from
-    if not isinstance(when, int | float) or not math.isfinite(when):
+    if not is_number(when):
         raise InvalidRecordError(
             f"valid_from must be a finite time, got {when!r}", field="valid_from"
         )

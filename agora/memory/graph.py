@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 
+from agora.memory import _rules
 from agora.memory.records import Fact
 from agora.memory.scope import Scope
 
@@ -51,10 +52,11 @@ def working_set(
     Nodes are entity ids (attributes ``name``, ``type``) and literal values
     (``literal:VALUE``, attribute ``kind="literal"``); each edge is one fact, keyed by its id.
     """
+    _rules.check_hops(hops, limit)
     if around is None:
         return fact_graph(store, store.facts(scope=scope, valid_at=valid_at))
     nodes: set[str] = set()
-    for entity_id in around:
+    for entity_id in _rules.check_ids(around, "around"):
         nodes.add(entity_id)
         nodes.update(
             store.neighbours(entity_id, hops=hops, scope=scope, valid_at=valid_at, limit=limit)

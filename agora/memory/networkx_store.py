@@ -51,9 +51,7 @@ class NetworkXStore(NetworkXLevels):
     def upsert_entities(self, entities: Iterable[Entity]) -> int:
         """Insert entities, or update name and type of those whose id exists; return how many."""
         self._open()
-        items = list(entities)
-        for entity in items:  # all checked first: a bad one leaves the store unchanged
-            _rules.check_entity(entity)
+        items = _rules.records(entities, Entity, "entity")  # all checked before any is kept
         for entity in items:
             self._entities[entity.id] = entity
             self._graph.add_node(entity.id)
@@ -61,10 +59,12 @@ class NetworkXStore(NetworkXLevels):
 
     def get_entity(self, entity_id: str) -> Entity | None:
         """The entity, or ``None``."""
+        _rules.check_id(entity_id, "entity_id")
         return self._open()._entities.get(entity_id)
 
     def find_entities(self, name: str) -> list[Entity]:
         """Entities whose normalized name equals that of `name`, by id."""
+        _rules.check_id(name, "name")
         norm = normalize_name(name)
         return sorted((e for e in self._open()._entities.values() if e.norm == norm), key=_id)
 
@@ -75,7 +75,7 @@ class NetworkXStore(NetworkXLevels):
     def add_facts(self, facts: Iterable[Fact]) -> int:
         """Add facts: all of them, or on any error none; return how many."""
         self._open()
-        items = list(facts)
+        items = _rules.records(facts, Fact, "fact")
         seen: set[str] = set()
         for fact in items:
             self._check_new(fact, seen)
@@ -108,6 +108,7 @@ class NetworkXStore(NetworkXLevels):
 
     def get_fact(self, fact_id: str) -> Fact | None:
         """The fact in any status, or ``None``."""
+        _rules.check_id(fact_id, "fact_id")
         return self._open()._facts.get(fact_id)
 
     def get_facts(self, fact_ids: Iterable[str]) -> dict[str, Fact]:
@@ -115,7 +116,7 @@ class NetworkXStore(NetworkXLevels):
         if isinstance(fact_ids, str):
             raise UserError("get_facts() takes a collection of fact ids; use get_fact(id)")
         held = self._open()._facts
-        return {i: held[i] for i in fact_ids if i in held}
+        return {i: held[i] for i in _rules.check_ids(fact_ids, "fact_ids") if i in held}
 
     def facts(
         self,
@@ -128,6 +129,8 @@ class NetworkXStore(NetworkXLevels):
         limit: int | None = None,
     ) -> list[Fact]:
         """Facts matching the filters (`about`: subject or object entity), oldest first."""
+        _rules.check_filters(scope=scope, valid_at=valid_at, statuses=statuses, limit=limit)
+        _rules.check_text_filters(about=about, relation=relation)
         ids = self._order if about is None else self._open()._about.get(about, [])
         keep = _visible(scope, valid_at, statuses)
         found = [
@@ -144,11 +147,14 @@ class NetworkXStore(NetworkXLevels):
 
     def history(self, subject: str, relation: str | None = None) -> list[Fact]:
         """Every fact with `subject` (and `relation`), in any status, by valid_from."""
+        _rules.check_id(subject, "subject")
         found = self.facts(about=subject, relation=relation, statuses=FACT_STATUSES)
         return [f for f in found if f.subject == subject]
 
     def supersede(self, old_id: str, new: Fact) -> Fact:
         """Close `old_id` at ``new.valid_from``, mark it superseded, add `new`; return the old."""
+        _rules.check_id(old_id, "old_id")
+        _rules.require(new, Fact, "fact")
         old = self._require(old_id)
         _rules.check_supersede(old, new)
         self._check_new(new, set())
@@ -161,6 +167,7 @@ class NetworkXStore(NetworkXLevels):
 
     def set_status(self, fact_id: str, status: FactStatus) -> Fact:
         """Dispute, quarantine or restore (``"active"``) a fact; return it updated."""
+        _rules.check_id(fact_id, "fact_id")
         _rules.check_settable(status)
         updated = dataclasses.replace(self._require(fact_id), status=status)
         self._facts[fact_id] = updated
@@ -168,6 +175,8 @@ class NetworkXStore(NetworkXLevels):
 
     def promote(self, record_id: str, to: Scope, *, by: str) -> None:
         """Move a fact or goal to the wider scope `to`, recording `by` as who promoted it."""
+        _rules.check_id(record_id, "record_id")
+        _rules.check_promotion(to, by)
         if record_id in self._open()._facts:
             fact = self._facts[record_id]
             fact.scope.check_promotion(to)
@@ -189,6 +198,9 @@ class NetworkXStore(NetworkXLevels):
         limit: int = 1000,
     ) -> list[str]:
         """Ids of entities within `hops` facts of `entity_id`, nearest first, at most `limit`."""
+        _rules.check_id(entity_id, "entity_id")
+        _rules.check_hops(hops, limit)
+        _rules.check_filters(scope=scope, valid_at=valid_at)
         if entity_id not in self._open()._graph:
             return []
         keep = _visible(scope, valid_at, None)
@@ -204,6 +216,8 @@ class NetworkXStore(NetworkXLevels):
                         if len(found) >= limit:
                             return found
             frontier = nxt
+            if not frontier:  # nothing further: a large `hops` must not spin
+                break
         return found
 
     def _adjacent(self, node: str) -> Iterable[tuple[str, str]]:
@@ -222,7 +236,8 @@ class NetworkXStore(NetworkXLevels):
         limit: int = 10,
     ) -> list[tuple[str, float]]:
         """Fact ids ranked by BM25 over fact text (any word matches), best first."""
-        _rules.check_query(text)
+        _rules.check_query(text, limit)
+        _rules.check_filters(scope=scope, valid_at=valid_at, statuses=statuses)
         keep = _visible(scope, valid_at, statuses)
         order, facts = self._open()._order, self._facts
         hits = self._text.search(text, lambda doc: keep(facts[order[doc]]), limit)
@@ -230,6 +245,7 @@ class NetworkXStore(NetworkXLevels):
 
     def edges(self, *, scope: Scope | None = None) -> EdgeList:
         """Current (active and disputed) entity-to-entity facts as arrays."""
+        _rules.check_filters(scope=scope)
         index = {e: i for i, e in enumerate(self._open()._entities)}
         keep = _visible(scope, None, None)
         codes: dict[str, int] = {}
@@ -244,6 +260,7 @@ class NetworkXStore(NetworkXLevels):
 
     def export(self, *, scope: Scope | None = None) -> Snapshot:
         """Every record readable from `scope` (all when ``None``); facts in every status."""
+        _rules.check_filters(scope=scope)
         return snapshot_of(self, list(self._entities.values()), scope=scope)
 
     def graph(

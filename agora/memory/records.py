@@ -14,13 +14,13 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
+from agora._checks import NAME_RULE, encodable, is_name, is_number, shown
 from agora.errors import InvalidRecordError
 from agora.memory.scope import Scope
 
@@ -46,9 +46,23 @@ FACT_STATUSES: tuple[FactStatus, ...] = get_args(FactStatus)
 GOAL_STATUSES: tuple[GoalStatus, ...] = get_args(GoalStatus)
 MAX_TEXT = 32_000
 MAX_SHORT = 500
+#: Times records accept, in seconds since the epoch: years 1 to 9999 (what `datetime`, and
+#: so every date rendering of a fact, can represent; a float holds them exactly enough).
+MIN_TIME = -62_135_596_800.0
+MAX_TIME = 253_402_300_799.0
 _SPACES = re.compile(r"\s+")
-#: Default of ``scope`` fields: replaced by the owning agent's own scope on construction.
-_OWN = Scope("agent", agent_id="")
+
+
+def _own_scope() -> Scope:
+    # Default of ``scope`` fields, replaced by the owning agent's own scope on construction.
+    # Built past Scope's own checks: it is the one invalid scope, and it never leaves here.
+    sentinel = object.__new__(Scope)
+    for name, value in (("level", "agent"), ("agent_id", ""), ("team_id", None)):
+        object.__setattr__(sentinel, name, value)
+    return sentinel
+
+
+_OWN = _own_scope()
 
 
 def new_id(prefix: str) -> str:
@@ -68,21 +82,63 @@ def normalize_name(name: str) -> str:
         >>> normalize_name("  New   York ")
         'new york'
     """
+    if not isinstance(name, str):
+        raise InvalidRecordError(
+            f"an entity name is a string, got {type(name).__name__}", field="name"
+        )
     return _SPACES.sub(" ", name).strip().casefold()
 
 
 def _text(value: str, name: str, *, limit: int = MAX_SHORT, empty: bool = False) -> None:
-    if not isinstance(value, str) or (not empty and not value.strip()) or len(value) > limit:
+    if (
+        not isinstance(value, str)
+        or (not empty and not value.strip())
+        or len(value) > limit
+        or not encodable(value)
+    ):
+        surrogate = isinstance(value, str) and not encodable(value)
         raise InvalidRecordError(
             f"{name} must be a {'' if empty else 'non-empty '}string of at most {limit} "
-            f"characters, got {str(value)[:40]!r}",
+            f"characters{' that UTF-8 can hold (no lone surrogates)' if surrogate else ''}, "
+            f"got {shown(value)}",
             field=name,
         )
 
 
+def _name(value: str, name: str) -> None:
+    if not is_name(value):
+        raise InvalidRecordError(
+            f"{name} {shown(value)} is not a valid agent name: use {NAME_RULE}", field=name
+        )
+
+
+def _ids(values: tuple[str, ...], name: str, what: str) -> None:
+    if not isinstance(values, tuple):
+        raise InvalidRecordError(
+            f"{name} must be a tuple of {what} ids, got {type(values).__name__}", field=name
+        )
+    for value in values:
+        _text(value, name)
+
+
 def _time(value: float | None, name: str) -> None:
-    if value is not None and (not isinstance(value, int | float) or not math.isfinite(value)):
-        raise InvalidRecordError(f"{name} must be a finite epoch time, got {value!r}", field=name)
+    if type(value) is float and MIN_TIME <= value <= MAX_TIME:  # the common case, fast (NaN fails)
+        return
+    if value is not None and not (is_number(value) and MIN_TIME <= value <= MAX_TIME):
+        raise InvalidRecordError(
+            f"{name} must be an epoch time in seconds (years 1-9999, a finite int or float), "
+            f"got {shown(value)}",
+            field=name,
+        )
+
+
+def _scope(scope: Scope) -> None:
+    if not isinstance(scope, Scope):
+        raise InvalidRecordError(
+            f"scope must be an agora.memory.Scope, got {type(scope).__name__}; "
+            "build one with Scope.agent(name, team=...)",
+            field="scope",
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,13 +164,14 @@ class Episode:
     """When it happened."""
 
     def __post_init__(self) -> None:
-        _text(self.agent, "agent", limit=64)
+        _name(self.agent, "agent")
         _text(self.text, "text", limit=MAX_TEXT)
         _text(self.kind, "kind", limit=64)
         _text(self.id, "id")
         _time(self.created_at, "created_at")
-        if self.scope == _OWN:
+        if self.scope is _OWN:
             object.__setattr__(self, "scope", Scope.agent(self.agent))
+        _scope(self.scope)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,8 +196,9 @@ class Entity:
         _text(self.id, "id")
         _text(self.name, "name")
         _text(self.type, "type", limit=64, empty=True)
-        if not self.norm:
+        if self.norm == "":
             object.__setattr__(self, "norm", normalize_name(self.name))
+        _text(self.norm, "norm", empty=True)
 
     @classmethod
     def named(cls, name: str, *, type: str = "") -> Entity:
@@ -151,6 +209,7 @@ class Entity:
             'e_...'
         """
         _text(name, "name")
+        _text(type, "type", limit=64, empty=True)
         digest = hashlib.blake2b(f"{normalize_name(name)}\x1f{type}".encode(), digest_size=10)
         return cls(id=f"e_{digest.hexdigest()}", name=name, type=type)
 
@@ -207,9 +266,12 @@ class Fact:
                 "a fact needs exactly one of object_id (an entity) or literal (a value)",
                 field="object_id",
             )
-        _text(self.object_id or self.literal or "", "object_id" if self.object_id else "literal")
+        if self.object_id is not None:
+            _text(self.object_id, "object_id")
+        else:
+            _text(self.literal, "literal")  # type: ignore[arg-type]
         self._check_provenance()
-        if not isinstance(self.confidence, int | float) or not 0.0 <= self.confidence <= 1.0:
+        if not is_number(self.confidence) or not 0.0 <= self.confidence <= 1.0:
             raise InvalidRecordError(
                 f"confidence must be within 0..1, got {self.confidence!r}", field="confidence"
             )
@@ -217,12 +279,15 @@ class Fact:
             _time(getattr(self, name), name)
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise InvalidRecordError("valid_to must not precede valid_from", field="valid_to")
-        if self.status not in FACT_STATUSES:
+        if not isinstance(self.status, str) or self.status not in FACT_STATUSES:
             raise InvalidRecordError(
                 f"status must be one of {FACT_STATUSES}, got {self.status!r}", field="status"
             )
-        if self.scope == _OWN:
+        if self.scope is _OWN:
             object.__setattr__(self, "scope", Scope.agent(self.agents[0]))
+        _scope(self.scope)
+        if self.promoted_by is not None:
+            _text(self.promoted_by, "promoted_by")
 
     def _check_provenance(self) -> None:
         if not isinstance(self.agents, tuple) or not self.agents:
@@ -230,9 +295,8 @@ class Fact:
                 "agents must be a non-empty tuple: every fact is attributable", field="agents"
             )
         for agent in self.agents:
-            _text(agent, "agents", limit=64)
-        if not isinstance(self.episodes, tuple):
-            raise InvalidRecordError("episodes must be a tuple of episode ids", field="episodes")
+            _name(agent, "agents")
+        _ids(self.episodes, "episodes", "episode")
 
     @classmethod
     def triple(
@@ -283,8 +347,13 @@ class Community:
         _text(self.summary, "summary", limit=MAX_TEXT, empty=True)
         if not isinstance(self.members, tuple) or not self.members:
             raise InvalidRecordError("members must be a non-empty tuple", field="members")
-        if not isinstance(self.level, int) or self.level < 0:
-            raise InvalidRecordError("level must be an int >= 0", field="level")
+        _ids(self.members, "members", "entity")
+        if len(set(self.members)) < len(self.members):
+            raise InvalidRecordError("members must not repeat an entity id", field="members")
+        if not isinstance(self.level, int) or isinstance(self.level, bool) or self.level < 0:
+            raise InvalidRecordError(
+                f"level must be an int >= 0, got {shown(self.level)}", field="level"
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -314,15 +383,17 @@ class Goal:
 
     def __post_init__(self) -> None:
         _text(self.id, "id")
-        _text(self.agent, "agent", limit=64)
+        _name(self.agent, "agent")
         _text(self.text, "text", limit=MAX_TEXT)
-        if self.status not in GOAL_STATUSES:
+        if self.parent is not None:
+            _text(self.parent, "parent")
+        if not isinstance(self.status, str) or self.status not in GOAL_STATUSES:
             raise InvalidRecordError(
                 f"status must be one of {GOAL_STATUSES}, got {self.status!r}", field="status"
             )
-        if not isinstance(self.facts, tuple):
-            raise InvalidRecordError("facts must be a tuple of fact ids", field="facts")
+        _ids(self.facts, "facts", "fact")
         if self.parent == self.id:
             raise InvalidRecordError("a goal cannot be its own parent", field="parent")
-        if self.scope == _OWN:
+        if self.scope is _OWN:
             object.__setattr__(self, "scope", Scope.agent(self.agent))
+        _scope(self.scope)

@@ -42,8 +42,10 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from agora._checks import check_int, check_text
 from agora.embeddings.base import Embedder
 from agora.errors import UserError
+from agora.memory import _args, _rules
 from agora.memory.graph import personalized_pagerank, working_set
 from agora.memory.ranking import (
     estimate_tokens,
@@ -162,8 +164,16 @@ class Retriever:
         decay: float = 0.5,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if hops not in (1, 2):
-            raise UserError(f"Retriever hops must be 1 or 2, got {hops}")
+        _args.check_retriever(
+            expansion=expansion, hops=hops, candidates=candidates, rrf_k=rrf_k, seeds=seeds,
+            expand_limit=expand_limit, decay=decay, min_similarity=min_similarity,
+            half_life_s=half_life_s, clock=clock,
+        )  # fmt: skip
+        _args.check_store(store, "Retriever")
+        _args.check_embedder(embedder, "Retriever")
+        if index is not None and not isinstance(index, VectorIndex):
+            raise UserError(f"index must be a VectorIndex, got {type(index).__name__}")
+        trust = None if trust is None else _args.check_unit_map(trust, "trust", error=UserError)
         if index is not None and embedder is not None and index.dim != embedder.dim:
             raise UserError(f"index dim {index.dim} differs from embedder dim {embedder.dim}")
         self.store, self.embedder = store, embedder
@@ -178,9 +188,10 @@ class Retriever:
 
     def index_facts(self, facts: Iterable[Fact], *, batch: int = 4096) -> int:
         """Embed `facts` (their text) into the index; return how many (0 without embedder)."""
+        items, added = _rules.records(facts, Fact, "fact"), 0
+        check_int(batch, "batch", low=1, error=UserError)
         if self.embedder is None or self.index is None:
             return 0
-        items, added = list(facts), 0
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
             vectors = self.embedder.embed([f.text or f.relation for f in chunk])
@@ -200,6 +211,7 @@ class Retriever:
 
     def embed_query(self, query: str) -> npt.NDArray[np.float32] | None:
         """The query's embedding, or ``None`` without an embedder."""
+        check_text(query, "query", error=UserError)
         return None if self.embedder is None else self.embedder.embed([query])[0]
 
     def retrieve(
@@ -219,7 +231,15 @@ class Retriever:
             valid_at: only facts valid at this time, history included (``None``: current).
             token_budget: most prompt tokens `Retrieval.to_prompt` may take.
             query_vector: the query's embedding, if already computed (see `embed_query`).
+
+        Raises:
+            UserError: an argument of the wrong type or out of range.
         """
+        check_text(query, "query", error=UserError)
+        _rules.check_filters(scope=scope, valid_at=valid_at)
+        check_int(token_budget, "token_budget", low=0, error=UserError)
+        if query_vector is not None and self.index is not None:
+            query_vector = _args.check_vector(query_vector, self.index.dim, "query_vector")
         run = _Run(self, scope, valid_at)
         hits = self.store.search(query, scope=scope, valid_at=valid_at, limit=self.candidates)
         bm25 = [fact_id for fact_id, _ in hits]

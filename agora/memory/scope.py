@@ -14,10 +14,10 @@ Example:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from agora._checks import NAME_RULE, is_name, shown
 from agora.errors import InvalidRecordError, ScopeError
 
 __all__ = ["Scope", "ScopeLevel"]
@@ -25,22 +25,27 @@ __all__ = ["Scope", "ScopeLevel"]
 #: How wide a scope is.
 ScopeLevel = Literal["agent", "team", "global"]
 
-_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 _WIDTH: dict[str, int] = {"agent": 0, "team": 1, "global": 2}
 
 
-def _check_name(value: str, field: str) -> str:
-    if not _NAME.match(value):
+def _check_name(value: object, field: str) -> None:
+    if not is_name(value):
         raise InvalidRecordError(
-            f"{field} {value!r} is not a valid name: use 1-64 letters, digits, '_', '-' or '.'",
-            field=field,
+            f"{field} {shown(value)} is not a valid name: use {NAME_RULE}", field=field
         )
-    return value
 
 
 @dataclass(frozen=True, slots=True)
 class Scope:
     """Who may read a memory record; build one with `agent`, `team` or `GLOBAL`.
+
+    The constructor checks its fields too, so no invalid scope exists: a global scope names
+    nobody, a team scope names a valid team and no agent, an agent scope names a valid agent
+    (and maybe its team).
+
+    Raises:
+        InvalidRecordError: a level other than ``agent``, ``team`` or ``global``, a bad name,
+            or names that do not fit the level.
 
     Example:
         >>> Scope.parse("team:t1") == Scope.team("t1")
@@ -58,6 +63,33 @@ class Scope:
     team_id: str | None = None
     """The team, for a team scope or the agent scope of a team member."""
 
+    def __post_init__(self) -> None:
+        level = self.level
+        if not isinstance(level, str) or level not in _WIDTH:
+            raise InvalidRecordError(
+                f"scope level must be 'agent', 'team' or 'global', got {shown(level)}",
+                field="scope",
+            )
+        if level == "global":
+            if self.agent_id is None and self.team_id is None:
+                return
+            problem = "a global scope names no agent and no team"
+        elif level == "team":
+            if self.agent_id is None:
+                _check_name(self.team_id, "team")
+                return
+            problem = "a team scope names no agent: use Scope.agent(name, team=...)"
+        else:
+            _check_name(self.agent_id, "agent")
+            if self.team_id is not None:
+                _check_name(self.team_id, "team")
+            return
+        raise InvalidRecordError(
+            f"bad {level} scope ({problem}): build scopes with Scope.agent(name, team=...), "
+            "Scope.team(name) or Scope.GLOBAL",
+            field="scope",
+        )
+
     @classmethod
     def agent(cls, name: str, *, team: str | None = None) -> Scope:
         """The private scope of agent `name`, optionally a member of `team`.
@@ -66,8 +98,7 @@ class Scope:
             >>> Scope.agent("a1").key
             'agent:a1'
         """
-        team_id = None if team is None else _check_name(team, "team")
-        return cls("agent", _check_name(name, "agent"), team_id)
+        return cls("agent", name, team)
 
     @classmethod
     def team(cls, name: str) -> Scope:
@@ -77,7 +108,7 @@ class Scope:
             >>> Scope.team("t1").level
             'team'
         """
-        return cls("team", None, _check_name(name, "team"))
+        return cls("team", None, name)
 
     @classmethod
     def parse(cls, key: str) -> Scope:
@@ -87,6 +118,10 @@ class Scope:
             >>> Scope.parse("agent:t1/a1").team_id
             't1'
         """
+        if not isinstance(key, str):
+            raise InvalidRecordError(
+                f"a scope key is text such as 'team:t1', got {type(key).__name__}", field="scope"
+            )
         kind, _, rest = key.partition(":")
         if kind == "global" and not rest:
             return cls.GLOBAL

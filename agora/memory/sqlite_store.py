@@ -36,6 +36,8 @@ from agora.memory._sqlite_rows import (
     FACT_COLUMNS,
     FACT_FROM,
     INSERT_FACT,
+    decoded,
+    decoded_one,
     entity_of,
     fact_filter,
     fact_of,
@@ -59,6 +61,10 @@ _ENTITY_COLUMNS = "id, name, norm, type"
 class SQLiteStore(SQLiteLevels):
     """The `Store` on SQLite: pass a file path, or ``":memory:"`` for a private in-memory one.
 
+    A row that an older agora wrote with a value this version refuses (a scope such as
+    ``team:bad name``) is left out of reads with a `RuntimeWarning` naming it, so one bad
+    row never makes the whole store unreadable.
+
     Args:
         path: the database file (created if missing) or ``":memory:"``.
         busy_timeout_s: how long a write waits for another process's transaction.
@@ -66,9 +72,7 @@ class SQLiteStore(SQLiteLevels):
 
     def upsert_entities(self, entities: Iterable[Entity]) -> int:
         """Insert entities, or update name and type of those whose id exists; return how many."""
-        items = list(entities)
-        for entity in items:
-            _rules.check_entity(entity)
+        items = _rules.records(entities, Entity, "entity")
         rows = [(e.id, e.name, e.norm, e.type) for e in items]
         with self._write() as conn:
             last = conn.execute("SELECT coalesce(max(rowid), 0) FROM entities").fetchone()[0]
@@ -85,14 +89,15 @@ class SQLiteStore(SQLiteLevels):
 
     def get_entity(self, entity_id: str) -> Entity | None:
         """The entity, or ``None``."""
+        _rules.check_id(entity_id, "entity_id")
         sql = f"SELECT {_ENTITY_COLUMNS} FROM entities WHERE id = ?"
-        row = self._conn.execute(sql, (entity_id,)).fetchone()
-        return None if row is None else entity_of(row)
+        return decoded_one(self._conn.execute(sql, (entity_id,)).fetchone(), entity_of)
 
     def find_entities(self, name: str) -> list[Entity]:
         """Entities whose normalized name equals that of `name`, by id."""
+        _rules.check_id(name, "name")
         sql = f"SELECT {_ENTITY_COLUMNS} FROM entities WHERE norm = ? ORDER BY id"
-        return [entity_of(r) for r in self._conn.execute(sql, (normalize_name(name),))]
+        return decoded(self._conn.execute(sql, (normalize_name(name),)), entity_of)
 
     def add_fact(self, fact: Fact) -> None:
         """Add one fact (see `add_facts`)."""
@@ -104,7 +109,7 @@ class SQLiteStore(SQLiteLevels):
         Each fact must sit in the scope of one of its agents, name known entities and carry
         a fresh id.
         """
-        items = list(facts)
+        items = _rules.records(facts, Fact, "fact")
         rows, pending = fact_rows(items, self._entity_rowids)
         if pending:  # entities this store object has not looked up yet: one query per 500
             waiting = [items[p] for p in pending]
@@ -183,20 +188,21 @@ class SQLiteStore(SQLiteLevels):
 
     def get_fact(self, fact_id: str) -> Fact | None:
         """The fact in any status, or ``None``."""
+        _rules.check_id(fact_id, "fact_id")
         sql = f"SELECT {FACT_COLUMNS} FROM {FACT_FROM} WHERE f.id = ?"
-        row = self._conn.execute(sql, (fact_id,)).fetchone()
-        return None if row is None else fact_of(row)
+        return decoded_one(self._conn.execute(sql, (fact_id,)).fetchone(), fact_of)
 
     def get_facts(self, fact_ids: Iterable[str]) -> dict[str, Fact]:
         """The facts of `fact_ids` that exist, in any status, by id (a query per 500 ids)."""
         if isinstance(fact_ids, str):
             raise UserError("get_facts() takes a collection of fact ids; use get_fact(id)")
-        wanted, found = list(dict.fromkeys(fact_ids)), dict[str, Fact]()
+        wanted = list(dict.fromkeys(_rules.check_ids(fact_ids, "fact_ids")))
+        found: dict[str, Fact] = {}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
             sql = f"SELECT {FACT_COLUMNS} FROM {FACT_FROM} WHERE f.id IN ({marks})"
-            found.update((row[0], fact_of(row)) for row in self._conn.execute(sql, chunk))
+            found.update((f.id, f) for f in decoded(self._conn.execute(sql, chunk), fact_of))
         return found
 
     def facts(
@@ -210,6 +216,8 @@ class SQLiteStore(SQLiteLevels):
         limit: int | None = None,
     ) -> list[Fact]:
         """Facts matching the filters (`about`: subject or object entity), oldest first."""
+        _rules.check_filters(scope=scope, valid_at=valid_at, statuses=statuses, limit=limit)
+        _rules.check_text_filters(about=about, relation=relation)
         where, params = fact_filter("f", scope=scope, valid_at=valid_at, statuses=statuses)
         if about is not None:
             # By rowid, so SQLite answers from the subject and object indexes (OR by union).
@@ -225,14 +233,14 @@ class SQLiteStore(SQLiteLevels):
         order = "ORDER BY f.valid_from, f.rowid"
         if limit is None:
             sql = f"SELECT {FACT_COLUMNS} FROM {FACT_FROM} WHERE 1{where} {order}"
-            return [fact_of(r) for r in self._conn.execute(sql, params)]
+            return decoded(self._conn.execute(sql, params), fact_of)
         # Limit first, then look up the entity ids of the rows kept only (an entity's facts
         # are often many more than the limit: about 4x faster at the 95th percentile).
         sql = (
             f"SELECT {FACT_COLUMNS} FROM (SELECT * FROM facts f WHERE 1{where} {order} LIMIT ?) f "
             f"{ENTITY_JOINS} {order}"
         )
-        return [fact_of(r) for r in self._conn.execute(sql, [*params, limit])]
+        return decoded(self._conn.execute(sql, [*params, limit]), fact_of)
 
     def facts_about(self, entity_id: str, **filters: Any) -> list[Fact]:
         """Shorthand for ``facts(about=entity_id, ...)``."""
@@ -240,6 +248,8 @@ class SQLiteStore(SQLiteLevels):
 
     def history(self, subject: str, relation: str | None = None) -> list[Fact]:
         """Every fact with `subject` (and `relation`), in any status, by valid_from."""
+        _rules.check_id(subject, "subject")
+        _rules.check_text_filters(relation=relation)
         rowid = self._entity_rowid(subject)
         if rowid is None:
             return []
@@ -247,12 +257,12 @@ class SQLiteStore(SQLiteLevels):
         if relation is not None:
             where, params = where + " AND f.relation = ?", [rowid, relation]
         sql = f"SELECT {FACT_COLUMNS} FROM {FACT_FROM} WHERE 1{where} "
-        return [
-            fact_of(r) for r in self._conn.execute(sql + "ORDER BY f.valid_from, f.rowid", params)
-        ]
+        return decoded(self._conn.execute(sql + "ORDER BY f.valid_from, f.rowid", params), fact_of)
 
     def supersede(self, old_id: str, new: Fact) -> Fact:
         """Close `old_id` at ``new.valid_from``, mark it superseded, add `new`; return the old."""
+        _rules.check_id(old_id, "old_id")
+        _rules.require(new, Fact, "fact")
         rowids = self._rowids([new.subject], "subject")
         self._rowids([new.object_id] if new.object_id else [], "object_id")
         with self._write() as conn:
@@ -271,6 +281,7 @@ class SQLiteStore(SQLiteLevels):
 
     def set_status(self, fact_id: str, status: FactStatus) -> Fact:
         """Dispute, quarantine or restore (``"active"``) a fact; return it updated."""
+        _rules.check_id(fact_id, "fact_id")
         _rules.check_settable(status)
         with self._write() as conn:
             self._require_fact(fact_id)
@@ -279,6 +290,8 @@ class SQLiteStore(SQLiteLevels):
 
     def promote(self, record_id: str, to: Scope, *, by: str) -> None:
         """Move a fact or goal to the wider scope `to`, recording `by` as who promoted it."""
+        _rules.check_id(record_id, "record_id")
+        _rules.check_promotion(to, by)
         with self._write() as conn:
             for table in ("facts", "goals"):
                 row = conn.execute(f"SELECT scope FROM {table} WHERE id = ?", (record_id,))
@@ -302,6 +315,9 @@ class SQLiteStore(SQLiteLevels):
         limit: int = 1000,
     ) -> list[str]:
         """Ids of entities within `hops` facts of `entity_id`, nearest first, at most `limit`."""
+        _rules.check_id(entity_id, "entity_id")
+        _rules.check_hops(hops, limit)
+        _rules.check_filters(scope=scope, valid_at=valid_at)
         row = self._conn.execute("SELECT rowid FROM entities WHERE id = ?", (entity_id,))
         start = row.fetchone()
         if start is None:
@@ -351,12 +367,14 @@ class SQLiteStore(SQLiteLevels):
         held by more than a tenth of the store and scores a bounded candidate set (see
         `agora.memory._bm25`), so a common word costs little.
         """
-        _rules.check_query(text)
+        _rules.check_query(text, limit)
+        _rules.check_filters(scope=scope, valid_at=valid_at, statuses=statuses)
         where, params = fact_filter("f", scope=scope, valid_at=valid_at, statuses=statuses)
         return ranked_facts(self._conn, text, where, params, limit, self._frequencies)
 
     def edges(self, *, scope: Scope | None = None) -> EdgeList:
         """Current (active and disputed) entity-to-entity facts as arrays."""
+        _rules.check_filters(scope=scope)
         conn = self._conn
         entity_rows = conn.execute("SELECT rowid, id FROM entities ORDER BY rowid").fetchall()
         dense = np.full((entity_rows[-1][0] + 1) if entity_rows else 1, -1, dtype=np.int64)
@@ -376,8 +394,9 @@ class SQLiteStore(SQLiteLevels):
 
     def export(self, *, scope: Scope | None = None) -> Snapshot:
         """Every record readable from `scope` (all when ``None``); facts in every status."""
+        _rules.check_filters(scope=scope)
         rows = self._conn.execute(f"SELECT {_ENTITY_COLUMNS} FROM entities ORDER BY rowid")
-        return snapshot_of(self, [entity_of(r) for r in rows], scope=scope)
+        return snapshot_of(self, decoded(rows, entity_of), scope=scope)
 
     def graph(
         self,

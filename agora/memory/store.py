@@ -127,7 +127,10 @@ class Store(Protocol):
 
     Every write is atomic: it applies whole or, on error, not at all. Bad input raises
     `agora.InvalidRecordError` naming the field; an unknown id raises
-    `agora.RecordNotFoundError`; a write outside the writer's scope raises `agora.ScopeError`.
+    `agora.RecordNotFoundError`; a write outside the writer's scope raises `agora.ScopeError`;
+    a read argument of the wrong type (a `scope` that is not a `Scope`, one string where a
+    list of ids or statuses goes, a `limit` that is not an int) raises `agora.UserError`.
+    Whatever a store accepts, every read returns.
     """
 
     def close(self) -> None:

@@ -35,6 +35,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from agora._checks import check_bool, check_choice, check_int, check_text, check_texts
+from agora.embeddings.base import MAX_DIM
 from agora.errors import UserError
 
 __all__ = ["Quantization", "VectorIndex"]
@@ -42,6 +44,7 @@ __all__ = ["Quantization", "VectorIndex"]
 #: How rows are stored: ``int8`` with a per-row scale, or plain ``float16`` / ``float32``.
 Quantization = Literal["int8", "float16", "float32"]
 
+_QUANTIZATIONS = ("int8", "float16", "float32")
 _F32 = npt.NDArray[np.float32]
 _CHUNK = 32_768  # rows decoded at a time
 
@@ -66,8 +69,11 @@ class VectorIndex:
         probes: int = 12,
         seed: int = 0,
     ) -> None:
-        if dim < 1:
-            raise UserError(f"VectorIndex dim must be >= 1, got {dim}")
+        check_int(dim, "VectorIndex dim", low=1, high=MAX_DIM, error=UserError)
+        check_choice(quantization, "VectorIndex quantization", _QUANTIZATIONS, error=UserError)
+        check_int(train_at, "VectorIndex train_at", low=0, error=UserError)
+        check_int(probes, "VectorIndex probes", low=1, error=UserError)
+        check_int(seed, "VectorIndex seed", low=0, error=UserError)
         self.dim, self.quantization = dim, quantization
         self.train_at, self.probes, self.seed = train_at, probes, seed
         self._codes = np.zeros((1024, dim), dtype=np.dtype(quantization))
@@ -99,7 +105,8 @@ class VectorIndex:
             >>> VectorIndex(2).add(["a"], [[1.0, 0.0]])
             1
         """
-        rows = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        ids = check_texts(ids, "ids", error=UserError)
+        rows = self._rows(vectors, "vectors", (-1, self.dim))
         if len(rows) != len(ids):
             raise UserError(f"add() got {len(ids)} ids for {len(rows)} vectors; pass one each")
         start, end = len(self._ids), len(self._ids) + len(rows)
@@ -122,7 +129,9 @@ class VectorIndex:
             >>> index.search([0.0, 1.0], k=1)
             [('y', 1.0)]
         """
-        q = np.asarray(query, dtype=np.float32).reshape(self.dim)
+        q = self._rows(query, "query", (self.dim,))
+        check_int(k, "k", error=UserError)
+        check_bool(exact, "exact", error=UserError)
         if not self._ids or k <= 0:
             return []
         if exact or not self._use_ivf():
@@ -151,6 +160,7 @@ class VectorIndex:
             ...     VectorIndex.load(os.path.join(tmp, "ix.npz")).search([0.6, 0.8], k=1)[0][0]
             'a'
         """
+        _check_path(path)
         n = len(self)
         centroids = self._centroids
         if centroids is None:
@@ -168,6 +178,12 @@ class VectorIndex:
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(partial, target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise UserError(
+                f"cannot write the vector index to {str(path)!r} ({type(exc).__name__}: {exc}); "
+                "pass a path in a directory that exists and is writable"
+            ) from exc
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -180,6 +196,7 @@ class VectorIndex:
         Raises:
             UserError: `path` is missing, or is not an index written by `save`.
         """
+        _check_path(path)
         try:
             return cls._read(path)
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
@@ -207,6 +224,19 @@ class VectorIndex:
             if len(data["centroids"]):
                 index._centroids, index._trained_size = data["centroids"], trained
         return index
+
+    def _rows(self, values: npt.ArrayLike, name: str, shape: tuple[int, ...]) -> _F32:
+        """`values` as finite float32 rows of `shape`, or a `UserError` naming `name`."""
+        try:
+            with np.errstate(over="ignore"):  # a float32 overflow is an inf, refused below
+                rows = np.asarray(values, dtype=np.float32).reshape(shape)
+        except (TypeError, ValueError) as exc:
+            raise UserError(
+                f"{name} must be numbers of shape {shape} (dim {self.dim}): {exc}"
+            ) from None
+        if not np.isfinite(rows).all():
+            raise UserError(f"{name} holds NaN or infinity; pass finite unit vectors")
+        return rows
 
     def _reserve(self, size: int) -> None:
         capacity = len(self._codes)
@@ -297,6 +327,12 @@ class VectorIndex:
             (int(bounds[p]), int(bounds[p + 1])) for p in _top(self._centroids @ q, self.probes)
         ]
         return [*spans, (self._sorted, len(self))]
+
+
+def _check_path(path: object) -> None:
+    if not isinstance(path, str | os.PathLike):
+        raise UserError(f"path must be a file path, got {type(path).__name__}")
+    check_text(os.fspath(path), "path", empty=False, error=UserError)
 
 
 def _sync_dir(directory: Path) -> None:

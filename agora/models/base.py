@@ -21,8 +21,9 @@ from typing import Any, Generic, Literal, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
+from agora._checks import check_choice, check_int, check_number, check_text, is_number
 from agora._sync import run_sync
-from agora.errors import ConfigError, ModelOutputError
+from agora.errors import ConfigError, ModelOutputError, UserError
 from agora.models.resilience import CircuitBreaker, RetryPolicy, call_with_retries
 
 __all__ = [
@@ -50,6 +51,10 @@ class Message:
 
     role: Role
     content: str
+
+    def __post_init__(self) -> None:
+        check_choice(self.role, "Message role", ("system", "user", "assistant"), error=UserError)
+        check_text(self.content, "Message content", error=UserError)
 
     def to_openai(self) -> dict[str, str]:
         """Return the message in the OpenAI chat wire format."""
@@ -115,9 +120,13 @@ class Price:
     completion_per_mtok: float
 
     def __post_init__(self) -> None:
-        for value in (self.prompt_per_mtok, self.completion_per_mtok):
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-                raise ConfigError(f"prices must be non-negative numbers, got {value!r}")
+        for name in ("prompt_per_mtok", "completion_per_mtok"):
+            value = getattr(self, name)
+            if not is_number(value) or value < 0:
+                raise ConfigError(
+                    f"Price.{name} must be a finite number >= 0 (dollars per million tokens), "
+                    f"got {value!r}"
+                )
 
     def cost(self, usage: Usage) -> float:
         """The cost of `usage` in US dollars."""
@@ -132,11 +141,15 @@ class ModelSettings:
     """Sampling settings for one call; ``None`` leaves the backend's default.
 
     Attributes:
-        temperature: sampling temperature.
-        max_tokens: cap on plain-text replies.
-        max_json_tokens: cap on structured replies.
-        seed: sampling seed, where the backend supports one.
-        timeout_s: per-request timeout for network backends (default: the retry policy's).
+        temperature: sampling temperature, a finite number >= 0.
+        max_tokens: cap on plain-text replies, an int >= 1.
+        max_json_tokens: cap on structured replies, an int >= 1.
+        seed: sampling seed (an int), where the backend supports one.
+        timeout_s: per-request timeout in seconds (> 0) for network backends (default: the
+            retry policy's).
+
+    Raises:
+        ConfigError: a setting of the wrong type or out of range; the message names it.
 
     Example:
         >>> ModelSettings(temperature=0.0, max_tokens=128).max_tokens
@@ -150,6 +163,13 @@ class ModelSettings:
     max_json_tokens: int | None = 1024
     seed: int | None = None
     timeout_s: float | None = None
+
+    def __post_init__(self) -> None:
+        check_number(self.temperature, "ModelSettings.temperature", low=0.0, none=True)
+        check_int(self.max_tokens, "ModelSettings.max_tokens", low=1, none=True)
+        check_int(self.max_json_tokens, "ModelSettings.max_json_tokens", low=1, none=True)
+        check_int(self.seed, "ModelSettings.seed", none=True)
+        check_number(self.timeout_s, "ModelSettings.timeout_s", low=0.0, low_open=True, none=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +218,11 @@ class Model(abc.ABC):
         breaker: CircuitBreaker | None = None,
         repair_attempts: int = 1,
     ) -> None:
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ConfigError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
+        if breaker is not None and not isinstance(breaker, CircuitBreaker):
+            raise ConfigError(f"breaker must be a CircuitBreaker, got {type(breaker).__name__}")
+        check_int(repair_attempts, "repair_attempts", low=0)
         self.retry = retry or RetryPolicy()
         self.breaker = breaker or CircuitBreaker()
         self.repair_attempts = repair_attempts
@@ -255,6 +280,7 @@ class Model(abc.ABC):
             ModelUnavailableError: transient failures outlasted the retry policy, or the
                 circuit breaker is open.
         """
+        _check_request(messages, output_type, settings)
         settings = settings or ModelSettings()
         schema = json_schema_of(output_type) if output_type is not None else None
         history = list(messages)
@@ -307,6 +333,24 @@ class Model(abc.ABC):
             return completion
 
         return await call_with_retries(once, self.retry, self.breaker, name=self.name)
+
+
+def _check_request(messages: object, output_type: object, settings: object) -> None:
+    """Raise `UserError` unless the arguments of `Model.request` have the right types."""
+    if isinstance(messages, str | Message) or not isinstance(messages, Sequence):
+        raise UserError(
+            f"messages must be a list of Message, got {type(messages).__name__}; "
+            "e.g. [Message('user', 'Hello')]"
+        )
+    for index, message in enumerate(messages):
+        if not isinstance(message, Message):
+            raise UserError(f"messages[{index}] is a {type(message).__name__}, not a Message")
+    if output_type is not None and not (
+        isinstance(output_type, type) and issubclass(output_type, BaseModel)
+    ):
+        raise UserError(f"output_type must be a pydantic model class, got {output_type!r}")
+    if settings is not None and not isinstance(settings, ModelSettings):
+        raise UserError(f"settings must be a ModelSettings, got {type(settings).__name__}")
 
 
 _SCHEMAS: dict[type[BaseModel], dict[str, Any]] = {}

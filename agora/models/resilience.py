@@ -101,11 +101,11 @@ class CircuitBreaker:
     window: int = 50
     failure_rate: float = 0.9
     cooldown_s: float = 10.0
-    _outcomes: deque[bool] = field(default_factory=deque, repr=False)
-    _consecutive_failures: int = 0
-    _opened_at: float | None = None
-    _last_success_at: float = float("-inf")
-    _probing: bool = False
+    _outcomes: deque[bool] = field(default_factory=deque, repr=False, init=False)
+    _consecutive_failures: int = field(default=0, init=False)
+    _opened_at: float | None = field(default=None, init=False)
+    _last_success_at: float = field(default=float("-inf"), init=False)
+    _probing: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         if not (_is_int(self.failure_threshold) and self.failure_threshold >= 1):
@@ -140,7 +140,15 @@ class CircuitBreaker:
         self._probing = False
 
     def record(self, success: bool, *, started_at: float | None = None) -> None:
-        """Record the outcome of one call that began at `started_at` (`time.monotonic`)."""
+        """Record the outcome of one call that began at `started_at` (`time.monotonic`).
+
+        Raises:
+            ConfigError: `success` is not a bool, or `started_at` not a finite time.
+        """
+        if not isinstance(success, bool):
+            raise ConfigError(f"record() takes success as True or False, got {success!r}")
+        if started_at is not None and not _finite(started_at):
+            raise ConfigError(f"started_at must be a time.monotonic() value, got {started_at!r}")
         self._probing = False
         if success:
             self._last_success_at = time.monotonic()

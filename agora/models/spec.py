@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
+from agora._checks import check_text
 from agora.errors import ConfigError
 from agora.models.base import Model
 
@@ -48,6 +49,7 @@ def model_from_spec(spec: str | Model) -> Model:
         return spec
     if not isinstance(spec, str) or not spec.strip():
         raise ConfigError(f"a model spec must be a non-empty string, got {spec!r}")
+    check_text(spec, "model spec")
     spec = spec.strip()
     if spec == "local" or spec.startswith("local:") or spec.startswith("local?"):
         return _local(spec)
@@ -63,8 +65,17 @@ def model_from_spec(spec: str | Model) -> Model:
 
         try:
             url = urlsplit(spec)
+            # .port raises for a port that is not a number in 0..65535 (here, not at the first
+            # request); port 0 names no server.
+            if url.port == 0:
+                raise ValueError("port 0 cannot be connected to")
         except ValueError as exc:
-            raise ConfigError(f"malformed server URL in model spec {spec!r}: {exc}") from None
+            raise ConfigError(
+                f"malformed server URL in model spec {spec!r}: {exc}. Write it as "
+                "'http://HOST:PORT/v1#MODEL' with a port in 1-65535"
+            ) from None
+        if not url.hostname:
+            raise ConfigError(f"{spec!r} names no host: write 'http://HOST:PORT/v1#MODEL'")
         if not url.fragment:
             raise ConfigError(
                 f"{spec!r} names no model: append '#model-name', e.g. "

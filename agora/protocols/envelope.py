@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 
 from agora.errors import ProtocolError
 from agora.protocols._errors import ValidatedModel, nested_validation, protocol_error
-from agora.protocols.payloads import AgentName, Payload
+from agora.protocols.payloads import AgentName, Payload, Text
 
 __all__ = ["MAX_ENVELOPE_BYTES", "Envelope", "EnvelopeBudget", "new_id", "parse_envelope"]
 
@@ -37,8 +37,8 @@ class EnvelopeBudget(ValidatedModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    hops: int | None = Field(default=None, ge=0)
-    tokens: int | None = Field(default=None, ge=0)
+    hops: int | None = Field(default=None, ge=0, strict=True)
+    tokens: int | None = Field(default=None, ge=0, strict=True)
 
 
 class Envelope(ValidatedModel):
@@ -67,18 +67,18 @@ class Envelope(ValidatedModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(default_factory=new_id, min_length=1, max_length=64)
-    conversation_id: str = Field(default_factory=new_id, min_length=1, max_length=64)
-    parent_id: str | None = Field(default=None, min_length=1, max_length=64)
+    id: Text = Field(default_factory=new_id, min_length=1, max_length=64)
+    conversation_id: Text = Field(default_factory=new_id, min_length=1, max_length=64)
+    parent_id: Text | None = Field(default=None, min_length=1, max_length=64)
     sender: AgentName
     recipients: list[AgentName] = Field(min_length=1, max_length=64)
-    kind: str = Field(default="", max_length=32)
+    kind: Text = Field(default="", max_length=32)
     payload: Payload
-    hops: int = Field(default=0, ge=0, le=100_000)
+    hops: int = Field(default=0, ge=0, le=100_000, strict=True)
     path: list[AgentName] = Field(default_factory=list, max_length=10_000)
     budget: EnvelopeBudget = Field(default_factory=EnvelopeBudget)
-    created_at: float = Field(default_factory=time.time, ge=0, allow_inf_nan=False)
-    signature: str | None = Field(default=None, max_length=1024)
+    created_at: float = Field(default_factory=time.time, ge=0, allow_inf_nan=False, strict=True)
+    signature: Text | None = Field(default=None, max_length=1024)
 
     @classmethod
     def trusted(

@@ -2,15 +2,18 @@
 
 Each payload carries a ``kind`` literal, so `Payload` is a pydantic discriminated union and a
 document names its kind explicitly. Free text is bounded (``max_length``) so a hostile or
-looping sender cannot make a receiver buffer without limit.
+looping sender cannot make a receiver buffer without limit. Fields are as strict as the JSON
+Schema: an integer or number field takes no ``true`` and no ``"1"``, a string field no bytes
+and no lone surrogate.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, Strict
 
+from agora._checks import encodable
 from agora.protocols._errors import ValidatedModel
 
 __all__ = [
@@ -25,10 +28,23 @@ __all__ = [
     "SplitPart",
     "Task",
     "TASK_CARRIERS",
+    "Text",
 ]
 
-#: Agent names: 1-64 characters of letters, digits, ``_``, ``-`` and ``.``.
-AgentName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]
+
+def _utf8(value: str) -> str:
+    if not encodable(value):
+        raise ValueError("the text holds a lone surrogate, which UTF-8 cannot hold")
+    return value
+
+
+#: A string field: a str (no bytes) that UTF-8 can hold.
+Text = Annotated[str, Strict(), AfterValidator(_utf8)]
+#: Agent names: 1-64 characters of letters, digits, ``_``, ``-`` and ``.``, the whole string
+#: (pydantic's Rust regex engine: ``$`` matches only at the very end, never before a ``\n``).
+AgentName = Annotated[str, Strict(), Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]
+#: A probability or confidence: a JSON number in [0, 1] (``true`` is not one).
+Probability = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
 
 MAX_TEXT = 32_000
 MAX_SHORT = 500
@@ -47,8 +63,10 @@ class Task(_Payload):
     """
 
     kind: Literal["task"] = "task"
-    text: str = Field(min_length=1, max_length=MAX_TEXT, description="What to do.")
-    context: str = Field(default="", max_length=MAX_TEXT, description="Background the sender adds.")
+    text: Text = Field(min_length=1, max_length=MAX_TEXT, description="What to do.")
+    context: Text = Field(
+        default="", max_length=MAX_TEXT, description="Background the sender adds."
+    )
 
 
 class Answer(_Payload):
@@ -60,8 +78,8 @@ class Answer(_Payload):
     """
 
     kind: Literal["answer"] = "answer"
-    text: str = Field(max_length=MAX_TEXT, description="The answer.")
-    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    text: Text = Field(max_length=MAX_TEXT, description="The answer.")
+    confidence: Probability | None = None
 
 
 class Forward(_Payload):
@@ -79,9 +97,9 @@ class Forward(_Payload):
     """
 
     kind: Literal["forward"] = "forward"
-    text: str = Field(min_length=1, max_length=MAX_TEXT, description="The task being handed on.")
-    reason: str = Field(default="", max_length=MAX_SHORT, description="Why this neighbour.")
-    contribution: str = Field(
+    text: Text = Field(min_length=1, max_length=MAX_TEXT, description="The task being handed on.")
+    reason: Text = Field(default="", max_length=MAX_SHORT, description="Why this neighbour.")
+    contribution: Text = Field(
         default="",
         max_length=MAX_TEXT,
         description="The sender's work on the task so far (notes, a draft, partial results).",
@@ -92,9 +110,9 @@ class SplitPart(_Payload):
     """One part of a split: which agent does what."""
 
     to: AgentName
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
-    weight: float | None = Field(
-        default=None, ge=0.0, le=1.0, description="The router's probability for this expert."
+    text: Text = Field(min_length=1, max_length=MAX_TEXT)
+    weight: Probability | None = Field(
+        default=None, description="The router's probability for this expert."
     )
 
 
@@ -113,7 +131,7 @@ class Split(_Payload):
     """
 
     kind: Literal["split"] = "split"
-    text: str = Field(min_length=1, max_length=MAX_TEXT, description="The task being split.")
+    text: Text = Field(min_length=1, max_length=MAX_TEXT, description="The task being split.")
     parts: list[SplitPart] = Field(min_length=1, max_length=16)
     mode: Literal["parts", "experts"] = "parts"
     aggregate: Literal["synthesize", "vote", "weighted"] = "synthesize"
@@ -128,11 +146,11 @@ class KnowledgeClaim(_Payload):
     """
 
     kind: Literal["knowledge_claim"] = "knowledge_claim"
-    subject: str = Field(min_length=1, max_length=MAX_SHORT)
-    relation: str = Field(min_length=1, max_length=MAX_SHORT)
-    object: str = Field(min_length=1, max_length=MAX_SHORT)
-    text: str = Field(default="", max_length=MAX_TEXT)
-    confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    subject: Text = Field(min_length=1, max_length=MAX_SHORT)
+    relation: Text = Field(min_length=1, max_length=MAX_SHORT)
+    object: Text = Field(min_length=1, max_length=MAX_SHORT)
+    text: Text = Field(default="", max_length=MAX_TEXT)
+    confidence: Probability = 0.5
 
 
 class Critique(_Payload):
@@ -140,7 +158,7 @@ class Critique(_Payload):
 
     kind: Literal["critique"] = "critique"
     verdict: Literal["agree", "disagree", "unsure"]
-    text: str = Field(default="", max_length=MAX_TEXT)
+    text: Text = Field(default="", max_length=MAX_TEXT)
 
 
 class Alert(_Payload):
@@ -148,7 +166,7 @@ class Alert(_Payload):
 
     kind: Literal["alert"] = "alert"
     level: Literal["info", "warning", "critical"] = "warning"
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    text: Text = Field(min_length=1, max_length=MAX_TEXT)
 
 
 #: Every payload kind, discriminated by ``kind``.

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 
 import networkx as nx
 
+from agora._checks import check_text, check_texts
 from agora.errors import ConfigError
 
 __all__ = ["Network"]
@@ -46,7 +47,7 @@ class Network:
         self.alpha = float(alpha)
         self.prune_below = float(prune_below)
         self.graph: nx.DiGraph = nx.DiGraph()
-        self.graph.add_nodes_from(names)
+        self.graph.add_nodes_from(check_texts(names, "Network names", each={"empty": False}))
         self.pruned: dict[tuple[str, str], float] = {}
         self._neighbours: dict[str, tuple[str, ...]] = {}
 
@@ -60,10 +61,12 @@ class Network:
 
     def add_agent(self, name: str) -> None:
         """Add agent `name` with no edges (no-op when it is already there)."""
+        _check_name(name)
         self.graph.add_node(name)
 
     def remove_agent(self, name: str) -> None:
         """Remove agent `name` and every edge to or from it, pruned ones included."""
+        _check_name(name)
         if name not in self.graph:
             raise ConfigError(f"agent {name!r} is not in the network: {list(self.graph)}")
         self.graph.remove_node(name)
@@ -89,6 +92,8 @@ class Network:
 
     def disconnect(self, source: str, target: str) -> None:
         """Remove the edge ``source → target`` for good (a pruned one is forgotten too)."""
+        _check_name(source)
+        _check_name(target)
         if self.pruned.pop((source, target), None) is not None:
             return
         if not self.graph.has_edge(source, target):
@@ -98,6 +103,8 @@ class Network:
 
     def weight(self, source: str, target: str) -> float:
         """The edge's weight (a pruned edge's last weight; 0 when there never was one)."""
+        _check_name(source)
+        _check_name(target)
         data = self.graph.get_edge_data(source, target)
         if data is not None:
             return float(data["weight"])
@@ -105,8 +112,9 @@ class Network:
 
     def neighbours(self, name: str) -> tuple[str, ...]:
         """The agents `name` may hand a task to, strongest edge first."""
-        cached = self._neighbours.get(name)
+        cached = self._neighbours.get(name) if isinstance(name, str) else None
         if cached is None:
+            _check_name(name)
             if name not in self.graph:
                 return ()
             out = sorted(self.graph.out_edges(name, data="weight"), key=lambda e: -e[2])
@@ -117,7 +125,15 @@ class Network:
         """Move the weights of `edges` toward `success` (1 right, 0 wrong); prune weak ones."""
         if not isinstance(success, int | float) or not 0 <= float(success) <= 1:
             raise ConfigError(f"success must be a number in [0, 1], got {success!r}")
-        for source, target in edges:
+        if isinstance(edges, str) or not isinstance(edges, Iterable):
+            raise ConfigError(f"edges must be (source, target) pairs, got {edges!r}")
+        pairs = list(edges)
+        for edge in pairs:
+            if not isinstance(edge, tuple | list) or len(edge) != 2:
+                raise ConfigError(f"an edge is a (source, target) pair of names, got {edge!r}")
+            _check_name(edge[0])
+            _check_name(edge[1])
+        for source, target in pairs:
             data = self.graph.get_edge_data(source, target)
             if data is None:
                 continue  # removed or pruned meanwhile: nothing to learn
@@ -135,7 +151,13 @@ class Network:
         Raises:
             ConfigError: the edge was not pruned.
         """
+        _check_name(source)
+        _check_name(target)
         old = self.pruned.get((source, target))
         if old is None:
             raise ConfigError(f"edge {source!r} → {target!r} was not pruned")
         self.connect(source, target, weight=weight if weight is not None else max(old, 1e-6))
+
+
+def _check_name(name: object) -> None:
+    check_text(name, "agent name", empty=False)

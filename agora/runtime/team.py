@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from agora._checks import check_text, check_texts, is_name
 from agora._sync import run_sync
 from agora.agents.agent import Agent
 from agora.agents.router import Router
@@ -115,6 +116,8 @@ class Team:
             raise ConfigError(f"router must be a Router, got {type(router).__name__}")
         if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
             raise ConfigError(f"checkpoint must be a file path, got {type(checkpoint).__name__}")
+        if isinstance(checkpoint, str):
+            check_text(checkpoint, "checkpoint")
         self.agents: dict[str, Agent] = {}
         self.network = Network()
         for agent in agents:
@@ -146,8 +149,11 @@ class Team:
             or (memory_tokens < 1)
         ):
             raise ConfigError(f"memory_tokens must be an int >= 1, got {memory_tokens!r}")
-        if not isinstance(name, str) or not name:
-            raise ConfigError("the team's name must be a non-empty string")
+        if not is_name(name):
+            raise ConfigError(
+                f"the team's name {name!r} must be 1-64 letters, digits, '_', '-' or '.' "
+                "(it names the team's memory scope, team:<name>)"
+            )
         self.memory = memory
         self.memory_tokens = memory_tokens
         self.name = name
@@ -185,7 +191,7 @@ class Team:
             raise ConfigError(f"add_agent takes an Agent, got {type(agent).__name__}")
         if agent.name in self.agents:
             raise ConfigError(f"an agent named {agent.name!r} is already a member")
-        inbound, outbound = list(inbound), list(outbound)
+        inbound, outbound = check_texts(inbound, "inbound"), check_texts(outbound, "outbound")
         for name in (*inbound, *outbound):
             if name not in self.agents:
                 raise ConfigError(f"edge names unknown agent {name!r}; members: {list(self)}")
@@ -205,6 +211,7 @@ class Team:
         Raises:
             ConfigError: an unknown agent, or the entry agent (choose another entry first).
         """
+        check_text(name, "agent name")
         if name not in self.agents:
             raise ConfigError(f"agent {name!r} is not a member: {list(self)}")
         if name == self.entry:
@@ -218,6 +225,7 @@ class Team:
 
     def member(self, name: str) -> Agent:
         """The agent called `name`, including one removed while it still held a task."""
+        check_text(name, "agent name")
         agent = self.agents.get(name) or self._retired.get(name)
         if agent is None:
             raise ConfigError(f"agent {name!r} is not a member: {list(self)}")
@@ -302,11 +310,15 @@ class Team:
         Raises:
             BudgetExceeded: a team budget ran out (hops, tokens or wall time).
             ModelError: an agent's model failed after retries and repair.
-            UserError: the task is empty or too long, or `run_id` is taken.
+            UserError: the task is empty or too long, `run_id` is taken, or an argument has
+                the wrong type.
         """
         payload = _task_payload(task, context)
         if run_id is not None and (not isinstance(run_id, str) or not 0 < len(run_id) <= 64):
             raise UserError("run_id must be a string of 1-64 characters")
+        check_text(run_id, "run_id", none=True, error=UserError)
+        if on_event is not None and not callable(on_event):  # before the journal is opened
+            raise UserError(f"on_event must be a callable, got {type(on_event).__name__}")
         run_id = run_id or new_id()
         journal = self._journal()
         engine = self._engine(run_id, new_id(), on_event, journal)
@@ -336,6 +348,9 @@ class Team:
         Raises:
             UserError: the team has no `checkpoint`, or no run `run_id` is in it.
         """
+        check_text(run_id, "run_id", empty=False, error=UserError)
+        if on_event is not None and not callable(on_event):
+            raise UserError(f"on_event must be a callable, got {type(on_event).__name__}")
         journal = self._journal()
         if journal is None:
             raise UserError("resume needs a durable team: Team(..., checkpoint='runs.sqlite')")

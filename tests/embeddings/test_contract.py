@@ -98,3 +98,9 @@ def test_shared_words_score_higher_than_unrelated_text(embedder: Embedder) -> No
         ["capital city of France", "France's capital", "how to bake sourdough bread"]
     )
     assert query @ near > query @ far + 0.2
+
+
+@pytest.mark.parametrize("text", ["\ud800", "ok \udfff", "\udc80\ud800"])
+def test_lone_surrogates_raise_user_error_naming_the_index(embedder: Embedder, text: str) -> None:
+    with pytest.raises(UserError, match=r"texts\[1\]"):
+        embedder.embed(["fine", text])
