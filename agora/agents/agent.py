@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from pydantic import BaseModel
 
@@ -58,6 +58,21 @@ class Decided:
     decision: AnswerDecision | ForwardDecision | SplitDecision | ConsultDecision
     usage: Usage = field(default_factory=Usage)
     tool_calls: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Turn:
+    """One decision in the making: what the agent was given, and what it did so far."""
+
+    task: str
+    context: str
+    neighbours: dict[str, str]
+    allow_split: bool
+    handoff: Sequence[tuple[str, str]]
+    tools: list[Tool]  # narrowed to the task
+    calls: ToolContext
+    outcome: Decided = field(default_factory=lambda: Decided(_UNDECIDED))
+    succeeded: bool = False  # a tool call has succeeded
 
 
 class Agent:
@@ -115,37 +130,20 @@ class Agent:
         tool_choice: Literal["auto", "required"] = "auto",
         tool_use_behavior: Literal["run_llm_again", "stop_on_first_tool"] = "run_llm_again",
     ) -> None:
-        if not isinstance(name, str) or not _NAME.fullmatch(name):
-            raise ConfigError(
-                f"agent name {name!r} must be 1-64 characters of letters, digits, '_', '-', '.'"
-            )
-        if name == USER:
-            raise ConfigError(f"{USER!r} is reserved for the caller of a team; rename the agent")
-        if not _is_int(max_answer_chars) or not 1 <= max_answer_chars <= MAX_TEXT:
-            raise ConfigError(f"max_answer_chars must be an int in [1, {MAX_TEXT}]")
-        if not _is_int(max_tool_calls) or max_tool_calls < 0:
-            raise ConfigError("max_tool_calls must be an int >= 0")
-        if not isinstance(expertise, str) or not isinstance(instructions, str):
-            raise ConfigError("expertise and instructions must be strings")
-        check_text(expertise, "expertise")
-        check_text(instructions, "instructions")
-        if settings is not None and not isinstance(settings, ModelSettings):
-            raise ConfigError(f"settings must be a ModelSettings, got {type(settings).__name__}")
-        if policy not in ("model", "router"):
-            raise ConfigError(f"policy must be 'model' or 'router', got {policy!r}")
-        if aggregate not in AGGREGATIONS:
-            raise ConfigError(f"aggregate must be one of {AGGREGATIONS}, got {aggregate!r}")
-        if not _is_int(max_neighbours) or max_neighbours < 1:
-            raise ConfigError("max_neighbours must be an int >= 1")
-        if isinstance(tools, str | bytes) or not isinstance(tools, Iterable):
-            raise ConfigError(f"tools must be a list of functions or Tools, got {tools!r}")
-        if tool_choice not in ("auto", "required"):
-            raise ConfigError(f"tool_choice must be 'auto' or 'required', got {tool_choice!r}")
-        if tool_use_behavior not in ("run_llm_again", "stop_on_first_tool"):
-            raise ConfigError(
-                "tool_use_behavior must be 'run_llm_again' or 'stop_on_first_tool', "
-                f"got {tool_use_behavior!r}"
-            )
+        _check_options(
+            name=name,
+            expertise=expertise,
+            instructions=instructions,
+            max_answer_chars=max_answer_chars,
+            max_tool_calls=max_tool_calls,
+            settings=settings,
+            policy=policy,
+            aggregate=aggregate,
+            max_neighbours=max_neighbours,
+            tools=tools,
+            tool_choice=tool_choice,
+            tool_use_behavior=tool_use_behavior,
+        )
         self.tool_choice: Literal["auto", "required"] = tool_choice
         self.tool_use_behavior: Literal["run_llm_again", "stop_on_first_tool"] = tool_use_behavior
         self.policy: Literal["model", "router"] = policy
@@ -207,67 +205,71 @@ class Agent:
             if routed is not None:
                 return Decided(routed)
             neighbours = {}  # the router chose this agent: answer
-        outcome = Decided(_UNDECIDED)
         calls = tool_context or ToolContext(run_id=new_id(), agent=self.name, step="decide")
-        succeeded = False
         narrowed = [tool.for_task(task) for tool in self.tools]
+        turn = _Turn(task, context, neighbours, allow_split, handoff, narrowed, calls)
         while True:
-            tools = narrowed if len(outcome.tool_calls) < self.max_tool_calls else []
-            must_call = bool(tools) and self.tool_choice == "required" and not succeeded
-            if not neighbours and not tools:  # answering is the only decision left
-                return await self._answer_plainly(
-                    outcome, task, context, handoff, outcome.tool_calls
-                )
-            output_type = self._decision_type(tuple(neighbours), allow_split, tools, must_call)
-            messages = decision_messages(
-                system=self.system,
-                task=task,
-                context=context,
-                neighbours=neighbours,
-                tools=tools,
-                tool_results=outcome.tool_calls,
-                allow_split=allow_split,
-                handoff=handoff,
-                tools_only=must_call,
-            )
-            try:
-                response = await self.model.request(messages, output_type, settings=self.settings)
-            except ModelOutputError as exc:  # what the decision cost so far still counts
-                exc.usage = outcome.usage + (exc.usage or Usage())
-                raise
-            outcome.usage = outcome.usage + response.usage
-            assert response.output is not None
-            decision = to_decision(response.output)
+            tools = turn.tools if len(turn.outcome.tool_calls) < self.max_tool_calls else []
+            if not turn.neighbours and not tools:  # answering is the only decision left
+                return await self._answer_plainly(turn)
+            decision = await self._ask(turn, tools)
             if not isinstance(decision, ToolDecision):
-                outcome.decision = _merge_parts(decision)
-                return outcome
-            call_context = replace(calls, call=len(outcome.tool_calls))
-            call, result, succeeded = await self._call_tool(decision, narrowed, call_context)
-            outcome.tool_calls.append((call, result))
-            if succeeded and self.tool_use_behavior == "stop_on_first_tool":
-                answer = result[: self.max_answer_chars] or "(empty result)"
-                outcome.decision = AnswerDecision.model_construct(action="answer", answer=answer)
-                return outcome
+                turn.outcome.decision = _merge_parts(decision)
+                return turn.outcome
+            if await self._use_tool(turn, decision):
+                return turn.outcome
 
-    async def _answer_plainly(
-        self,
-        outcome: Decided,
-        task: str,
-        context: str,
-        handoff: Sequence[tuple[str, str]],
-        tool_results: Sequence[tuple[str, str]],
-    ) -> Decided:
+    async def _ask(self, turn: _Turn, tools: Sequence[Tool]) -> Decision:
+        """One typed decision from the model, given the turn so far and the tools on offer."""
+        must_call = bool(tools) and self.tool_choice == "required" and not turn.succeeded
+        neighbours = turn.neighbours
+        output_type = self._decision_type(tuple(neighbours), turn.allow_split, tools, must_call)
+        messages = decision_messages(
+            system=self.system,
+            task=turn.task,
+            context=turn.context,
+            neighbours=neighbours,
+            tools=tools,
+            tool_results=turn.outcome.tool_calls,
+            allow_split=turn.allow_split,
+            handoff=turn.handoff,
+            tools_only=must_call,
+        )
+        outcome = turn.outcome
+        try:
+            response = await self.model.request(messages, output_type, settings=self.settings)
+        except ModelOutputError as exc:  # what the decision cost so far still counts
+            exc.usage = outcome.usage + (exc.usage or Usage())
+            raise
+        outcome.usage = outcome.usage + response.usage
+        assert response.output is not None
+        return to_decision(response.output)
+
+    async def _use_tool(self, turn: _Turn, decision: ToolDecision) -> bool:
+        """Call the tool; true when its result is the answer (``stop_on_first_tool``)."""
+        outcome = turn.outcome
+        context = replace(turn.calls, call=len(outcome.tool_calls))
+        call, result, turn.succeeded = await self._call_tool(decision, turn.tools, context)
+        outcome.tool_calls.append((call, result))
+        if turn.succeeded and self.tool_use_behavior == "stop_on_first_tool":
+            answer = result[: self.max_answer_chars] or "(empty result)"
+            outcome.decision = AnswerDecision.model_construct(action="answer", answer=answer)
+            return True
+        return False
+
+    async def _answer_plainly(self, turn: _Turn) -> Decided:
         """Ask for a plain-text answer: with one possible action there is nothing to decide.
 
         Small models write far better text than JSON-wrapped text. A reply that is itself a
         JSON answer decision (``{"action": "answer", "answer": ...}``) is read as one.
         """
+        outcome = turn.outcome
         messages = answer_messages(
             system=self.system,
-            task=task,
-            context=context,
-            tool_results=tool_results,
-            handoff=handoff,
+            task=turn.task,
+            context=turn.context,
+            tool_results=outcome.tool_calls,
+            handoff=turn.handoff,
         )
         response = await self.model.request(messages, settings=self.settings)
         outcome.usage = outcome.usage + response.usage
@@ -383,6 +385,55 @@ def _clip(text: str, limit: int) -> str:
     return cut[: end + 1].rstrip() if end >= limit // 2 else cut.rstrip()
 
 
+def _check_options(
+    *,
+    name: object,
+    expertise: object,
+    instructions: object,
+    max_answer_chars: object,
+    max_tool_calls: object,
+    settings: object,
+    policy: object,
+    aggregate: object,
+    max_neighbours: object,
+    tools: object,
+    tool_choice: object,
+    tool_use_behavior: object,
+) -> None:
+    """Raise `ConfigError` naming the first bad `Agent` option (nothing is built before)."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ConfigError(
+            f"agent name {name!r} must be 1-64 characters of letters, digits, '_', '-', '.'"
+        )
+    if name == USER:
+        raise ConfigError(f"{USER!r} is reserved for the caller of a team; rename the agent")
+    if not _is_int(max_answer_chars) or not 1 <= max_answer_chars <= MAX_TEXT:
+        raise ConfigError(f"max_answer_chars must be an int in [1, {MAX_TEXT}]")
+    if not _is_int(max_tool_calls) or max_tool_calls < 0:
+        raise ConfigError("max_tool_calls must be an int >= 0")
+    if not isinstance(expertise, str) or not isinstance(instructions, str):
+        raise ConfigError("expertise and instructions must be strings")
+    check_text(expertise, "expertise")
+    check_text(instructions, "instructions")
+    if settings is not None and not isinstance(settings, ModelSettings):
+        raise ConfigError(f"settings must be a ModelSettings, got {type(settings).__name__}")
+    if policy not in ("model", "router"):
+        raise ConfigError(f"policy must be 'model' or 'router', got {policy!r}")
+    if aggregate not in AGGREGATIONS:
+        raise ConfigError(f"aggregate must be one of {AGGREGATIONS}, got {aggregate!r}")
+    if not _is_int(max_neighbours) or max_neighbours < 1:
+        raise ConfigError("max_neighbours must be an int >= 1")
+    if isinstance(tools, str | bytes) or not isinstance(tools, Iterable):
+        raise ConfigError(f"tools must be a list of functions or Tools, got {tools!r}")
+    if tool_choice not in ("auto", "required"):
+        raise ConfigError(f"tool_choice must be 'auto' or 'required', got {tool_choice!r}")
+    if tool_use_behavior not in ("run_llm_again", "stop_on_first_tool"):
+        raise ConfigError(
+            "tool_use_behavior must be 'run_llm_again' or 'stop_on_first_tool', "
+            f"got {tool_use_behavior!r}"
+        )
+
+
 def _check_handoff(handoff: object, tool_context: object) -> None:
     if isinstance(handoff, str | bytes) or not isinstance(handoff, Sequence):
         raise UserError(f"handoff must be a list of (agent, contribution) pairs, got {handoff!r}")
@@ -411,7 +462,7 @@ def _check_decide(
         raise UserError(f"route must be a Route from Router.route, got {type(route).__name__}")
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
