@@ -94,9 +94,14 @@ def check_decide(
     if neighbours is not None:
         if not isinstance(neighbours, Mapping):
             raise UserError(f"neighbours must map names to expertise, got {neighbours!r}")
+        # Types only: this runs on every hop, and the prompt built from these texts is
+        # checked whole when its Message is made (a lone surrogate is refused there).
         for name, expertise in neighbours.items():
-            check_text(name, "a neighbour's name", empty=False, error=UserError)
-            check_text(expertise, f"expertise of neighbour {name!r}", error=UserError)
+            if not isinstance(name, str) or not name or not isinstance(expertise, str):
+                raise UserError(
+                    f"neighbours must map non-empty names to expertise text, got {name!r}: "
+                    f"{expertise!r}"
+                )
     check_bool(allow_split, "allow_split", error=UserError)
     if route is not None and not isinstance(route, Route):
         raise UserError(f"route must be a Route from Router.route, got {type(route).__name__}")
