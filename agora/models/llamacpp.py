@@ -177,10 +177,10 @@ class LlamaCppModel(Model):
         verdict = cpu_verdict(self.path)
         if not verdict.usable:
             raise ConfigError(
-                f"llama.cpp crashes on this CPU ({verdict.reason}). Rebuild llama-cpp-python "
-                'for portable CPU dispatch: CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON '
-                '-DGGML_CPU_ALL_VARIANTS=ON" pip install --force-reinstall --no-cache-dir '
-                "llama-cpp-python, or use a server model spec (http://HOST:PORT/v1#MODEL)."
+                f"llama.cpp crashes on this CPU ({verdict.reason}), with and without extra "
+                "buffer types. Rebuild llama-cpp-python without -march=native: "
+                'CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install --force-reinstall --no-cache-dir '
+                "llama-cpp-python, or use a model on a server (spec http://HOST:PORT/v1#MODEL)."
             )
         return verdict
 
