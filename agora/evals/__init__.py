@@ -8,6 +8,9 @@
   Run it with ``python -m agora.evals.fusion``.
 - `agora.evals.knfu`: personalised vs uniform vs no fusion when agents know different
   topics. Run it with ``python -m agora.evals.knfu``.
+- `agora.evals.demo`: does ``agora demo`` answer right and route right on any model (the
+  embedded one by default), against a one-agent baseline? Run it with
+  ``python -m agora.evals.demo``.
 
 Example:
     >>> from agora.evals.tasks import load_tasks
