@@ -20,6 +20,7 @@ from agora.errors import (
     BudgetExceeded,
     ConfigError,
     DeliveryError,
+    IdentityError,
     InvalidRecordError,
     MissingDependencyError,
     ModelError,
@@ -34,6 +35,7 @@ from agora.errors import (
     ToolError,
     UserError,
 )
+from agora.identity import Keyring
 from agora.memory import (
     Community,
     Entity,
@@ -91,6 +93,8 @@ __all__ = [
     "Tool",
     "ToolContext",
     "events",
+    # identity
+    "Keyring",
     # memory
     "Community",
     "Entity",
@@ -137,6 +141,7 @@ __all__ = [
     "BudgetExceeded",
     "ConfigError",
     "DeliveryError",
+    "IdentityError",
     "InvalidRecordError",
     "MissingDependencyError",
     "ModelError",

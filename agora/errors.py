@@ -10,6 +10,7 @@ Every error agora raises on purpose derives from `AgoraError`::
     │   ├── RecordNotFoundError    a memory operation named an id the store does not hold
     │   └── ScopeError             a memory write outside the writer's own scope
     ├── ProtocolError              a message that fails validation on receipt
+    │   └── IdentityError          a message or journal entry whose signature does not verify
     ├── ModelError                 a model call that did not produce a usable reply
     │   ├── ModelTransientError    a failure worth retrying (429, 5xx, timeout, bad body)
     │   ├── ModelUnavailableError  unreachable, retries exhausted, or the circuit breaker open
@@ -33,6 +34,7 @@ __all__ = [
     "BudgetExceeded",
     "ConfigError",
     "DeliveryError",
+    "IdentityError",
     "InvalidRecordError",
     "MissingDependencyError",
     "ModelError",
@@ -90,6 +92,31 @@ class ProtocolError(AgoraError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class IdentityError(ProtocolError):
+    """A message or journal entry that fails authentication: spoofed, tampered or unsigned.
+
+    Attributes:
+        alert: an `agora.Alert` payload describing the rejection, to pass on to the team.
+        envelope_id: the rejected envelope's id, when an envelope was rejected.
+
+    Example:
+        >>> IdentityError("bad signature", field="signature").field
+        'signature'
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        alert: Any = None,
+        envelope_id: str | None = None,
+    ) -> None:
+        super().__init__(message, field=field)
+        self.alert = alert
+        self.envelope_id = envelope_id
 
 
 class ModelError(AgoraError):

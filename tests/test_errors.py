@@ -12,6 +12,7 @@ from agora.errors import (
     BudgetExceeded,
     ConfigError,
     DeliveryError,
+    IdentityError,
     InvalidRecordError,
     MissingDependencyError,
     ModelError,
@@ -32,6 +33,7 @@ PARENTS = {
     ConfigError: UserError,
     MissingDependencyError: UserError,
     ProtocolError: AgoraError,
+    IdentityError: ProtocolError,
     ModelError: AgoraError,
     ModelTransientError: ModelError,
     ModelUnavailableError: ModelError,
@@ -49,6 +51,7 @@ PARENTS = {
 EXAMPLES = [
     ConfigError("unknown model spec 'foo'"),
     ProtocolError("payload.text: too long", field="payload.text"),
+    IdentityError("envelope 'e1' from 'geo' fails verification", field="signature"),
     ModelTransientError("HTTP 429", retry_after=2.5, status=429),
     ModelOutputError("still invalid", raw="{not json"),
     BudgetExceeded("tokens", limit=1000, used=1234),

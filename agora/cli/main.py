@@ -20,6 +20,7 @@ from rich.text import Text
 
 from agora._version import __version__
 from agora.cli.demo import DEMO_TASK, run_demo
+from agora.cli.keys import add_keys_parser, run_keys
 from agora.cli.memory import add_memory_parser, run_memory
 from agora.errors import AgoraError, UserError
 from agora.models.spec import model_from_spec
@@ -52,6 +53,7 @@ _MAIN_EPILOG = """\
 examples:
   agora demo                    watch four agents answer a question on a local model
   agora schema --list           the message kinds agents exchange
+  agora keys new keys.json --agents a,b   a keyring that signs as agents a, b and user
   agora demo --help             options of a command
 """
 
@@ -77,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="run a four-agent team on a question and show the messages it exchanges",
         description=(
             "Run a team of four agents (triage, geographer, mathematician, writer) on TASK.\n"
-            "Triage routes the task to an expert, who answers it or hands it to the writer.\n"
+            "Triage routes the task to an expert; the geographer and the mathematician answer\n"
+            "with their tools (a country atlas, a calculator), the writer in plain text.\n"
             "By default every agent runs on the embedded local model: no network is used."
         ),
         epilog=_DEMO_EPILOG,
@@ -122,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("kind", nargs="?", help="a message kind, or 'envelope' (default: all)")
     schema.add_argument("--list", action="store_true", help="print the kind names only")
     add_memory_parser(commands)
+    add_keys_parser(commands)
     return parser
 
 
@@ -148,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _schema(args, out)
         if args.command == "memory":
             return run_memory(args, out)
+        if args.command == "keys":
+            return run_keys(args, out)
         parser.print_help()
         return 0
     except AgoraError as exc:

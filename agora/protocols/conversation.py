@@ -23,9 +23,10 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from agora.errors import ProtocolError
+from agora.errors import IdentityError, ProtocolError
 from agora.protocols.envelope import Envelope
 
 __all__ = ["USER", "Conversation", "Holding"]
@@ -49,28 +50,43 @@ class Holding:
 
 
 class Conversation:
-    """Tracks held tasks of one conversation and rejects impossible messages."""
+    """Tracks held tasks of one conversation and rejects impossible messages.
 
-    def __init__(self, conversation_id: str) -> None:
+    Args:
+        conversation_id: the conversation's id.
+        verifier: called on every envelope before anything else (e.g.
+            ``agora.identity.verifier(keyring)``); it raises `IdentityError` for a message
+            its sender did not sign. With a verifier, a replayed envelope (an id seen
+            before, or one signed for another conversation) is an `IdentityError` too.
+    """
+
+    def __init__(
+        self, conversation_id: str, *, verifier: Callable[[Envelope], object] | None = None
+    ) -> None:
         self.id = conversation_id
         self.participants: set[str] = {USER}
         self.holdings: dict[tuple[str, str], Holding] = {}
         self.seen: set[str] = set()
+        self.verifier = verifier
 
     def accept(self, env: Envelope) -> None:
         """Check `env` against the conversation so far and record it.
 
         Raises:
+            IdentityError: the verifier rejected it, or (with a verifier) it is a replay.
             ProtocolError: the message is impossible here; nothing is recorded.
         """
+        if self.verifier is not None:
+            self.verifier(env)
         if env.conversation_id != self.id:
-            raise ProtocolError(
+            self._refuse(
                 f"conversation_id {env.conversation_id!r} does not belong to conversation "
                 f"{self.id!r}",
-                field="conversation_id",
+                "conversation_id",
+                env,
             )
         if env.id in self.seen:
-            raise ProtocolError(f"duplicate message id {env.id!r}", field="id")
+            self._refuse(f"duplicate message id {env.id!r}", "id", env)
         if env.sender not in self.participants:
             raise ProtocolError(
                 f"sender {env.sender!r} is not part of conversation {self.id!r}: "
@@ -93,6 +109,17 @@ class Conversation:
                 f"critique refers to unknown message {env.parent_id!r}", field="parent_id"
             )
         self.seen.add(env.id)
+
+    def _refuse(self, message: str, field: str, env: Envelope) -> None:
+        """A replay when messages are verified (its signature is good), else a bad message."""
+        if self.verifier is None:
+            raise ProtocolError(message, field=field)
+        from agora.protocols.payloads import Alert
+
+        text = f"replayed envelope {env.id!r} from {env.sender!r} refused: {message}"
+        raise IdentityError(
+            text, field=field, alert=Alert(level="critical", text=text), envelope_id=env.id
+        )
 
     def open_tasks(self) -> list[tuple[str, str]]:
         """The (carrier id, holder) pairs still waiting for an answer."""

@@ -32,6 +32,7 @@ from agora.agents.decision import AnswerDecision, ConsultDecision, ForwardDecisi
 from agora.agents.router import Route
 from agora.agents.tools import ToolContext
 from agora.errors import DeliveryError, ModelOutputError, RunError
+from agora.identity.signing import signature_of, verify
 from agora.models.base import Usage
 from agora.protocols.conversation import USER, Conversation
 from agora.protocols.envelope import Envelope, EnvelopeBudget
@@ -101,6 +102,19 @@ class RunEngine:
     done: dict[str, list[str]] = field(default_factory=dict)  # step key -> items it created
     splits: dict[str, _PendingSplit] = field(default_factory=dict)
     final: Envelope | None = None
+    signed_here: dict[str, str] = field(default_factory=dict)  # envelope id -> its signature
+
+    def __post_init__(self) -> None:
+        if self.team.keyring is not None:
+            self.conversation.verifier = self._verify
+
+    def _verify(self, env: Envelope) -> None:
+        """Verify a received envelope; one this engine signed a moment ago needs no check."""
+        keyring = self.team.keyring
+        assert keyring is not None
+        signature = self.signed_here.pop(env.id, None)
+        if signature is None or signature != env.signature:
+            verify(env, keyring)
 
     def snapshot(self, elapsed_s: float) -> Result:
         """The run so far as a `Result` (the answer is empty until one reached the caller)."""
@@ -127,7 +141,17 @@ class RunEngine:
         budget = EnvelopeBudget._trusted(
             {"hops": self.tracker.remaining_hops(), "tokens": self.tracker.remaining_tokens()}
         )
-        return Envelope.trusted(conversation_id=self.conversation.id, budget=budget, **fields)
+        env = Envelope.trusted(conversation_id=self.conversation.id, budget=budget, **fields)
+        return self._signed(env)
+
+    def _signed(self, env: Envelope) -> Envelope:
+        """`env` signed by its sender, when the team has a keyring."""
+        keyring = self.team.keyring
+        if keyring is None:
+            return env
+        signature = signature_of(env, keyring)
+        self.signed_here[env.id] = signature
+        return env.model_copy(update={"signature": signature})
 
     def begin(self, task: Task) -> str:
         """Deliver the caller's `task` to the entry agent; return the first item's id."""
@@ -140,6 +164,7 @@ class RunEngine:
             recipients=[self.team.entry],
             payload=task,
         )
+        first = self._signed(first)
         (item,) = self.apply(StepRecord(START_KEY, USER, first, Usage()), live=True)
         return item
 

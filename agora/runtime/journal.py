@@ -8,6 +8,11 @@ key is already here, the runtime returns the recorded outcome instead of running
 A crash before the commit leaves no trace of the step (SQLite's transaction is atomic), so it
 simply runs again; a crash after it finds the step done.
 
+With a keyring (``Team(keyring=...)``) every run and step row carries a MAC under the
+keyring's local secret, chained to the previous step's, and the envelopes are signed by their
+senders: a journal changed by hand (an answer rewritten, a step removed from the middle or
+moved) is refused with `IdentityError` when read, instead of being replayed.
+
 Tables (in the team's checkpoint file, next to LangGraph's own):
 
 * ``agora_runs`` — one row per run: its task, conversation and entry agent.
@@ -31,7 +36,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from agora.errors import ConfigError, UserError
+from agora.errors import ConfigError, IdentityError, UserError
+from agora.identity.keyring import Keyring
 from agora.models.base import Usage
 from agora.protocols.envelope import Envelope
 
@@ -120,15 +126,21 @@ class Journal:
         path: the database file (``":memory:"`` for tests).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, keyring: Keyring | None = None) -> None:
         try:
             self._db = sqlite3.connect(os.fspath(path), isolation_level=None)
             self._db.execute("PRAGMA busy_timeout = 10000")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.executescript(_SCHEMA)
+            for table in ("agora_runs", "agora_steps"):  # journals from before MACs
+                columns = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+                if "mac" not in columns:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN mac TEXT")
         except sqlite3.Error as exc:
             raise ConfigError(f"cannot open the run journal at {path!r}: {exc}") from None
+        self.path = os.fspath(path)
+        self.keyring = keyring
 
     def close(self) -> None:
         """Close the database connection."""
@@ -142,10 +154,11 @@ class Journal:
         Raises:
             UserError: a run with this id exists already (resume it instead).
         """
+        fields = (run_id, conversation_id, task, context, entry)
         try:
             self._db.execute(
-                "INSERT INTO agora_runs VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
-                (run_id, conversation_id, task, context, entry, time.time()),
+                "INSERT INTO agora_runs VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
+                (*fields, time.time(), self._mac("run", *fields)),
             )
         except sqlite3.IntegrityError:
             raise UserError(
@@ -154,36 +167,53 @@ class Journal:
             ) from None
 
     def run(self, run_id: str) -> RunInfo | None:
-        """The run `run_id`, or ``None`` when there is none."""
-        row = self._db.execute("SELECT * FROM agora_runs WHERE run_id = ?", (run_id,)).fetchone()
-        return RunInfo(*row) if row is not None else None
+        """The run `run_id`, or ``None`` when there is none.
+
+        Raises:
+            IdentityError: with a keyring, the row was changed or written without one.
+        """
+        row = self._db.execute(
+            "SELECT run_id, conversation_id, task, context, entry, created_at, finished_at, "
+            "answer, mac FROM agora_runs WHERE run_id = ?",
+            (run_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        self._check("run", row[8], *row[:5], what=f"run {run_id!r}")
+        return RunInfo(*row[:8])
 
     def record(self, run_id: str, step: StepRecord, episode: JournalEpisode | None = None) -> None:
         """Write `step` (and the memory `episode` it produced) in one transaction."""
         usage = step.usage
+        row = (
+            step.key,
+            step.agent,
+            step.envelope.model_dump_json(),
+            json.dumps(
+                [
+                    usage.prompt_tokens,
+                    usage.completion_tokens,
+                    usage.latency_s,
+                    usage.requests,
+                    usage.cost_usd,
+                    usage.generation_s,
+                ]
+            ),
+            None if step.route is None else json.dumps(step.route),
+        )
         self._db.execute("BEGIN IMMEDIATE")
         try:
+            mac = None
+            if self.keyring is not None:  # chained: each step's MAC covers the previous one
+                last = self._db.execute(
+                    "SELECT mac FROM agora_steps WHERE run_id = ? ORDER BY seq DESC LIMIT 1",
+                    (run_id,),
+                ).fetchone()
+                mac = self._mac("step", run_id, last[0] if last else "", *row)
             self._db.execute(
                 "INSERT INTO agora_steps VALUES (?, (SELECT COALESCE(MAX(seq) + 1, 0) "
-                "FROM agora_steps WHERE run_id = ?), ?, ?, ?, ?, ?)",
-                (
-                    run_id,
-                    run_id,
-                    step.key,
-                    step.agent,
-                    step.envelope.model_dump_json(),
-                    json.dumps(
-                        [
-                            usage.prompt_tokens,
-                            usage.completion_tokens,
-                            usage.latency_s,
-                            usage.requests,
-                            usage.cost_usd,
-                            usage.generation_s,
-                        ]
-                    ),
-                    None if step.route is None else json.dumps(step.route),
-                ),
+                "FROM agora_steps WHERE run_id = ?), ?, ?, ?, ?, ?, ?)",
+                (run_id, run_id, *row, mac),
             )
             if episode is not None:
                 self._write_episode(run_id, step.key, episode)
@@ -199,22 +229,58 @@ class Journal:
         )
 
     def steps(self, run_id: str) -> list[StepRecord]:
-        """Every recorded step of `run_id`, in the order they were committed."""
+        """Every recorded step of `run_id`, in the order they were committed.
+
+        Raises:
+            IdentityError: with a keyring, a row was changed, moved, removed from the middle
+                or written without one.
+        """
         rows = self._db.execute(
-            "SELECT key, agent, envelope, usage, route FROM agora_steps WHERE run_id = ? "
+            "SELECT key, agent, envelope, usage, route, mac FROM agora_steps WHERE run_id = ? "
             "ORDER BY seq",
             (run_id,),
         )
-        return [
-            StepRecord(
-                key=key,
-                agent=agent,
-                envelope=Envelope.model_validate_json(envelope),
-                usage=Usage(*json.loads(usage)),
-                route=None if route is None else json.loads(route),
+        steps, previous = [], ""
+        for key, agent, envelope, usage, route, mac in rows:
+            self._check(
+                "step",
+                mac,
+                run_id,
+                previous,
+                key,
+                agent,
+                envelope,
+                usage,
+                route,
+                what=f"step {key!r} of run {run_id!r}",
             )
-            for key, agent, envelope, usage, route in rows
-        ]
+            previous = mac or ""
+            steps.append(
+                StepRecord(
+                    key=key,
+                    agent=agent,
+                    envelope=Envelope.model_validate_json(envelope),
+                    usage=Usage(*json.loads(usage)),
+                    route=None if route is None else json.loads(route),
+                )
+            )
+        return steps
+
+    def _mac(self, kind: str, *fields: object) -> str | None:
+        if self.keyring is None:
+            return None
+        return self.keyring.mac(json.dumps([kind, *fields]).encode())
+
+    def _check(self, kind: str, mac: str | None, *fields: object, what: str) -> None:
+        if self.keyring is None:
+            return
+        if mac is None or not self.keyring.check_mac(json.dumps([kind, *fields]).encode(), mac):
+            raise IdentityError(
+                f"the journal's {what} in {self.path} was changed or written without this "
+                "keyring, so it cannot be trusted; resume refuses to replay it. Start the run "
+                "again under a new run_id (or resume it with the keyring that wrote it)",
+                field="journal",
+            )
 
     def episodes(self, run_id: str) -> list[JournalEpisode]:
         """The episodes `run_id` wrote, in the order they were written."""

@@ -21,7 +21,8 @@ from agora.errors import (
     RunError,
     UserError,
 )
-from agora.protocols.conversation import Conversation
+from agora.identity import Keyring
+from agora.protocols.conversation import USER, Conversation
 from agora.protocols.envelope import new_id
 from agora.protocols.payloads import Task
 from agora.runtime import events
@@ -78,6 +79,10 @@ class Team:
             (``runs.sqlite`` → ``runs.langgraph.sqlite``), so `resume` continues a run that
             was killed or cancelled, repeating no step that had committed. (Two files, because
             one event loop writing one SQLite file through two connections can deadlock.)
+        keyring: an `agora.identity.Keyring` that signs as every member and ``"user"``: each
+            envelope is signed by its sender and verified on receipt (a spoofed, tampered or
+            replayed one is an `IdentityError`), and the journal's rows carry MACs, so
+            `resume` refuses a journal changed by hand. Default: no signing.
 
     Example:
         >>> from agora.testing import ScriptedModel
@@ -102,6 +107,7 @@ class Team:
         memory: Retriever | None = None,
         memory_tokens: int = 400,
         name: str = "team",
+        keyring: Keyring | None = None,
     ) -> None:
         if isinstance(agents, Agent) or not isinstance(agents, Iterable):
             raise ConfigError("Team takes a list of agents, e.g. Team([triage, expert])")
@@ -160,8 +166,21 @@ class Team:
         self.checkpoint = None if checkpoint is None else os.fspath(checkpoint)
         if self.checkpoint is not None and self.checkpoint.strip() in ("", ":memory:"):
             raise ConfigError("checkpoint must be a file path; an in-memory run cannot resume")
+        self.keyring = keyring
+        if keyring is not None:
+            if not isinstance(keyring, Keyring):
+                raise ConfigError(f"keyring must be a Keyring, got {type(keyring).__name__}")
+            for who in (USER, *self.agents):
+                self._check_signer(who)
         self._retired: dict[str, Agent] = {}
         self._running = 0
+
+    def _check_signer(self, name: str) -> None:
+        if self.keyring is not None and not self.keyring.can_sign(name):
+            raise ConfigError(
+                f"the team's keyring cannot sign as {name!r}; generate keys for every member "
+                f"and 'user' (agora keys new FILE --agents {name},...)"
+            )
 
     # -- membership, while running or not ---------------------------------------------
 
@@ -191,6 +210,7 @@ class Team:
             raise ConfigError(f"add_agent takes an Agent, got {type(agent).__name__}")
         if agent.name in self.agents:
             raise ConfigError(f"an agent named {agent.name!r} is already a member")
+        self._check_signer(agent.name)
         inbound, outbound = check_texts(inbound, "inbound"), check_texts(outbound, "outbound")
         for name in (*inbound, *outbound):
             if name not in self.agents:
@@ -376,7 +396,7 @@ class Team:
             journal.close()
 
     def _journal(self) -> Journal | None:
-        return None if self.checkpoint is None else Journal(self.checkpoint)
+        return None if self.checkpoint is None else Journal(self.checkpoint, keyring=self.keyring)
 
     def _engine(
         self,
@@ -392,7 +412,7 @@ class Team:
 
         return RunEngine(
             team=self,
-            conversation=Conversation(conversation_id),
+            conversation=Conversation(conversation_id),  # the engine verifies when signed
             tracker=BudgetTracker(self.budget),
             emit=on_event or _ignore,
             run_id=run_id,
