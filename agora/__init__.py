@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agora._version import __version__
-from agora.agents import Agent, Decided, Route, Router, Tool, ToolContext
+from agora.agents import Agent, Decided, Guardian, Route, Router, Tool, ToolContext, Verdict
 from agora.embeddings import Embedder, HashEmbedder, MiniLMEmbedder, default_embedder
 from agora.errors import (
     AgoraError,
@@ -85,6 +85,7 @@ __all__ = [
     "Agent",
     "Budget",
     "Decided",
+    "Guardian",
     "Network",
     "Result",
     "Route",
@@ -92,6 +93,7 @@ __all__ = [
     "Team",
     "Tool",
     "ToolContext",
+    "Verdict",
     "events",
     # identity
     "Keyring",

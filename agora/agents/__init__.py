@@ -17,11 +17,39 @@ from agora.agents.decision import (
     SplitDecision,
     decision_type,
 )
+from agora.agents.guard_checks import (
+    Check,
+    ContradictionCheck,
+    CorroborationCheck,
+    FactCheck,
+    Finding,
+    GuardContext,
+    IdentityCheck,
+    PersuasionCheck,
+    Submission,
+    TrustBook,
+    TrustCheck,
+)
+from agora.agents.guardian import Guardian, Verdict, default_checks
 from agora.agents.router import Route, Router
 from agora.agents.tools import Tool, ToolContext, as_tool
 
 __all__ = [
     "Agent",
+    "Check",
+    "ContradictionCheck",
+    "CorroborationCheck",
+    "FactCheck",
+    "Finding",
+    "GuardContext",
+    "Guardian",
+    "IdentityCheck",
+    "PersuasionCheck",
+    "Submission",
+    "TrustBook",
+    "TrustCheck",
+    "Verdict",
+    "default_checks",
     "Aggregate",
     "AnswerDecision",
     "ConsultDecision",

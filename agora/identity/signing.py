@@ -1,6 +1,7 @@
 """Signing and verifying envelopes with a `Keyring`.
 
-A signature covers every field of the envelope but the signature itself — ids, conversation,
+A signature covers every field of the envelope but the signature itself and the credibility a
+guardian sets on receipt — ids, conversation,
 parent, sender, recipients, payload, hops, path, budget, time — as the JSON this version of
 agora writes (fields at their default left out, so a field added later with a default does not
 change what older envelopes signed). It reads ``"<kind>:<sender>:<base64>"``: the signer's
@@ -43,7 +44,8 @@ _DOMAIN = b"agora-envelope-v1\n"
 
 def signed_bytes(env: Envelope) -> bytes:
     """The bytes a signature of `env` covers."""
-    return _DOMAIN + env.model_dump_json(exclude={"signature"}, exclude_defaults=True).encode()
+    unsigned = {"signature", "credibility"}  # a guardian's score is set after signing
+    return _DOMAIN + env.model_dump_json(exclude=unsigned, exclude_defaults=True).encode()
 
 
 def signature_of(env: Envelope, keyring: Keyring) -> str:

@@ -56,7 +56,9 @@ class Envelope(ValidatedModel):
         path: agents that already held this task, in order; a task never revisits one.
         budget: team budget remaining when sent.
         created_at: UNIX time of sending.
-        signature: reserved for signed messages.
+        signature: the sender's signature (``agora.identity``), ``None`` when unsigned.
+        credibility: a guardian's score in [0, 1] (``agora.agents.Guardian``), set on receipt
+            and not covered by the signature; ``None`` when no guardian reviewed it.
 
     Example:
         >>> from agora.protocols.payloads import Task
@@ -79,6 +81,7 @@ class Envelope(ValidatedModel):
     budget: EnvelopeBudget = Field(default_factory=EnvelopeBudget)
     created_at: float = Field(default_factory=time.time, ge=0, allow_inf_nan=False, strict=True)
     signature: Text | None = Field(default=None, max_length=1024)
+    credibility: float | None = Field(default=None, ge=0.0, le=1.0, strict=True)
 
     @classmethod
     def trusted(
@@ -120,6 +123,7 @@ class Envelope(ValidatedModel):
                 "budget": budget,
                 "created_at": time.time(),
                 "signature": None,
+                "credibility": None,
             }
         )
 
