@@ -10,8 +10,8 @@ Checks:
 - `IdentityCheck`: the envelope's signature (the sender is who it claims to be).
 - `CorroborationCheck`: how many *independent* sources assert the claim; agents that repeat
   what one sender said count as that one sender (`Submission.sources`, by lineage).
-- `ContradictionCheck`: the claim against trusted facts in memory (same subject and relation,
-  another object, asserted by others).
+- `ContradictionCheck`: the claim against trusted facts in memory (active ones: a disputed
+  fact is not trusted; same subject and relation, another object, asserted by others).
 - `TrustCheck`: the sender's history of verdicts (`TrustBook`).
 - `PersuasionCheck`: cues of a persuasion attack — long, certain, evidence-heavy text, which
   is what the attack in *Flooding Spread of Manipulated Knowledge* trains for.
@@ -39,7 +39,7 @@ from agora.protocols.payloads import KnowledgeClaim
 
 if TYPE_CHECKING:
     from agora.identity import Keyring
-    from agora.memory.records import Fact
+    from agora.memory.records import Fact, FactStatus
     from agora.memory.store import Store
     from agora.models.base import Model
 
@@ -201,7 +201,7 @@ class ContradictionCheck:
             return None
         origins = set(submission.origins)
         worst = None
-        for fact in _facts_on(store, claim):
+        for fact in _facts_on(store, claim, statuses=("active",)):  # disputed is not trusted
             if fact.confidence < self.trusted or set(fact.agents) <= origins:
                 continue
             if _object_of(store, fact).strip().casefold() == claim.object.strip().casefold():
@@ -344,13 +344,18 @@ class FactCheck:
         return Finding(self.name, suspicion, f"model says {judgement.verdict}: {judgement.reason}")
 
 
-def _facts_on(store: Store | None, claim: KnowledgeClaim | None) -> list[Fact]:
-    """Active facts in `store` with the claim's subject and relation."""
+def _facts_on(
+    store: Store | None,
+    claim: KnowledgeClaim | None,
+    *,
+    statuses: tuple[FactStatus, ...] = ("active", "disputed"),
+) -> list[Fact]:
+    """Visible facts in `store` (of `statuses`) with the claim's subject and relation."""
     if store is None or claim is None:
         return []
     found = []
     for entity in store.find_entities(claim.subject):
-        for fact in store.facts_about(entity.id):
+        for fact in store.facts_about(entity.id, statuses=statuses):
             if fact.subject == entity.id and fact.relation == claim.relation:
                 found.append(fact)
     return found

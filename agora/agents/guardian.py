@@ -6,7 +6,8 @@ contradiction with trusted memory, the sender's trust, persuasion cues, an optio
 fact-check), combines their suspicions by noisy-OR with per-check weights, and returns a
 `Verdict`: ``accept``, ``flag`` or ``quarantine``, with every reason and a credibility score
 (1 − suspicion) that readers see on the envelope (``Envelope.credibility``) — the paper's
-advisory supervisor score, made enforceable. Each verdict updates the sender's trust.
+advisory supervisor score, made enforceable. Accepts and quarantines update the trust of the
+submission's original sources; a flag leaves it (doubt is not evidence of bad faith).
 
 Quarantine hides without deleting (``Store.set_status(id, "quarantined")``);
 `Guardian.roll_back` quarantines everything a source's submissions put into memory.
@@ -29,7 +30,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -51,6 +52,7 @@ from agora.protocols.payloads import Alert
 
 if TYPE_CHECKING:
     from agora.identity import Keyring
+    from agora.memory.records import Fact
     from agora.memory.store import Store
 
 __all__ = ["Action", "DEFAULT_WEIGHTS", "Guardian", "Verdict", "default_checks"]
@@ -168,8 +170,9 @@ class Guardian:
             if suspicion >= self.flag_at
             else "accept"
         )
-        for origin in submission.origins:
-            self.context.trust.record(origin, accepted=action == "accept")
+        if action != "flag":  # a flag is doubt, not evidence: the first to say a true thing
+            for origin in submission.origins:  # is uncorroborated, and must not lose trust
+                self.context.trust.record(origin, accepted=action == "accept")
         credibility = round(max(0.0, min(1.0, clean)), 4)
         return Verdict(action, credibility, tuple(findings), submission.sender)
 
@@ -189,11 +192,23 @@ class Guardian:
         verdict = self.review(submission)
         return env.model_copy(update={"credibility": verdict.credibility}), verdict
 
-    def roll_back(self, source: str, *, store: Store | None = None) -> list[str]:
-        """Quarantine every active fact `source` alone put into memory; return their ids.
+    def roll_back(
+        self,
+        source: str,
+        *,
+        store: Store | None = None,
+        origins: Callable[[Fact], Iterable[str]] | None = None,
+    ) -> list[str]:
+        """Quarantine every visible fact derived from `source` alone; return their ids.
 
-        A fact counts as derived from `source` when `source` is among its agents and no
-        other agent asserted it; facts others asserted too stay. Nothing is deleted.
+        A fact is derived from `source` alone when its original sources, by lineage, are
+        `source` and nothing else: an agent that repeated what `source` said does not make
+        the fact independent. Facts others asserted on their own stay. Nothing is deleted.
+
+        Args:
+            source: the sender to roll back.
+            store: the memory (default: the guardian's).
+            origins: a fact's original sources by lineage (default: its agents).
 
         Raises:
             ConfigError: the guardian has no store and none is given.
@@ -201,9 +216,11 @@ class Guardian:
         target = store or self.context.store
         if target is None:
             raise ConfigError("roll_back needs a memory store: Guardian(store=...) or store=")
+        origins_of = origins or (lambda fact: fact.agents)
         done = []
-        for fact in target.facts(limit=1_000_000):
-            if source in fact.agents and set(fact.agents) <= {source}:
+        visible = target.facts(statuses=("active", "disputed"))
+        for fact in visible:
+            if set(origins_of(fact)) == {source}:
                 target.set_status(fact.id, "quarantined")
                 done.append(fact.id)
         self.context.trust.record(source, accepted=False, weight=float(len(done) or 1))
