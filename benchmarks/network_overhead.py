@@ -32,7 +32,15 @@ Variants, each interleaved task by task in one process (warm-ups first, medians 
 - **http-same**: as http, but bare nodes call `OpenAIModel.request` with their union type,
   so both sides share one client path and the ratio isolates orchestration.
 
+With ``--memory`` the agora team also has memory (a `Retriever` over an `SQLiteStore` file
+in a temporary folder, hash embeddings): every decision retrieves from it, and every envelope
+is written to it as an L0 episode (off the event loop). Bare LangGraph has no memory, so
+the ratio then shows what memory costs a hop; the line is labelled ``inproc+memory``. A
+second line times that team against the same team whose runs write no episodes (task by
+task, alternating), so it shows what the episode writes alone cost a hop.
+
 Run:  python benchmarks/network_overhead.py [--tasks 300] [--hops 10] [--agents 100]
+      [--no-http] [--memory]
 """
 
 from __future__ import annotations
@@ -43,9 +51,11 @@ import json
 import re
 import statistics
 import sys
+import tempfile
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Annotated, Any, Literal, TypedDict, Union, cast
 
 from langgraph.graph import END, START, StateGraph
@@ -96,7 +106,9 @@ def layers(agents: int, hops: int) -> list[list[str]]:
     return [[f"n{layer}_{i}" for i in range(width)] for layer in range(hops)]
 
 
-def agora_team(grid: list[list[str]], model_for: Callable[[str], Model]) -> Team:
+def agora_team(
+    grid: list[list[str]], model_for: Callable[[str], Model], *, memory: Any = None
+) -> Team:
     width = len(grid[0])
     agents = [
         Agent(name, model_for(name), f"layer {layer} specialist", max_neighbours=width)
@@ -106,7 +118,7 @@ def agora_team(grid: list[list[str]], model_for: Callable[[str], Model]) -> Team
     edges = [(a, b) for row, nxt in zip(grid, grid[1:], strict=False) for a in row for b in nxt]
     hops = len(grid)
     budget = Budget(hops=2 * hops + 8, wall_time_s=None, max_forwards=hops)
-    return Team(agents, edges=edges, entry=grid[0][0], budget=budget)
+    return Team(agents, edges=edges, entry=grid[0][0], budget=budget, memory=memory)
 
 
 def decision_union(targets: Sequence[str]) -> type[BaseModel]:
@@ -220,6 +232,8 @@ async def run_all(args: argparse.Namespace) -> dict[str, dict[str, float]]:
     results["inproc"] = await compare(
         "inproc", team, bare_graph(grid, direct), args.tasks, args.hops, args.warmup
     )
+    if args.memory:
+        results["inproc+memory"] = await with_memory(grid, direct, args)
     if args.no_http:
         return results
     from agora.testing.openai_server import start_server_process, stop_server_process
@@ -259,6 +273,57 @@ async def run_all(args: argparse.Namespace) -> dict[str, dict[str, float]]:
     return results
 
 
+async def with_memory(grid: list[list[str]], direct: BareCall, args: argparse.Namespace) -> Any:
+    """The inproc comparison with memory on the agora side (see the module docstring)."""
+    from agora.embeddings import HashEmbedder
+    from agora.memory import Retriever, SQLiteStore
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = SQLiteStore(Path(folder) / "memory.db")
+        memory = Retriever(store, embedder=HashEmbedder(dim=64))
+        team = agora_team(grid, lambda name: function_model(), memory=memory)
+        numbers = await compare(
+            "inproc+memory", team, bare_graph(grid, direct), args.tasks, args.hops, args.warmup
+        )
+        episodes = store.stats().episodes
+        silent = SQLiteStore(Path(folder) / "silent.db")
+        quiet = agora_team(
+            grid, lambda name: function_model(), memory=Retriever(silent, embedder=memory.embedder)
+        )
+        with_ms, without_ms = await episode_cost(team, quiet, args)
+        store.close()
+        silent.close()
+    print(f"{'':>9}  {episodes} episodes written ({args.hops + 1} per task)")
+    print(
+        f"{'episodes':>9}: {with_ms / args.hops:7.3f} ms/hop writing them, "
+        f"{without_ms / args.hops:7.3f} ms/hop not: {(with_ms - without_ms) / args.hops:+.3f} "
+        "ms/hop"
+    )
+    return numbers
+
+
+class _NoEpisodes(Team):
+    """A team whose runs write no episodes (the engine gets no episode writer)."""
+
+    def _engine(self, *args: Any, **kwargs: Any) -> Any:
+        engine = super()._engine(*args, **kwargs)
+        engine.episodes = None
+        return engine
+
+
+async def episode_cost(team: Team, quiet: Team, args: argparse.Namespace) -> tuple[float, float]:
+    """Median ms/task of `team`, and of `quiet` run as a `_NoEpisodes` team, alternating."""
+    quiet.__class__ = _NoEpisodes
+    times: dict[Team, list[float]] = {team: [], quiet: []}
+    for i in range(args.warmup + args.tasks):
+        for which in (team, quiet) if i % 2 == 0 else (quiet, team):
+            started = time.perf_counter()
+            await which.run(f"task #{i}: route me through the layers")
+            if i >= args.warmup:
+                times[which].append(time.perf_counter() - started)
+    return statistics.median(times[team]) * 1000, statistics.median(times[quiet]) * 1000
+
+
 _SCHEMAS: dict[type[BaseModel], dict[str, Any]] = {}
 
 
@@ -276,6 +341,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--agents", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=10, help="untimed tasks per side first")
     parser.add_argument("--no-http", action="store_true", help="in-process variant only")
+    parser.add_argument(
+        "--memory", action="store_true", help="also inproc with memory (retrieval + episodes)"
+    )
     args = parser.parse_args(argv)
     if args.hops < 1 or args.tasks < 1:
         parser.error("--hops and --tasks must be >= 1")

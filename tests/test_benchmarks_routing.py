@@ -68,6 +68,18 @@ def test_network_overhead_runs_and_prints_its_ratios(
     assert set(json.loads(out.strip().splitlines()[-1])) == set(labels)
 
 
+def test_network_overhead_with_memory_writes_an_episode_per_envelope(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["--agents", "12", "--hops", "3", "--tasks", "2", "--warmup", "1"]
+    assert network_overhead.main([*argv, "--no-http", "--memory"]) == 0
+    out = capsys.readouterr().out
+    assert "overhead ratio vs bare LangGraph (inproc+memory):" in out
+    assert "12 episodes written (4 per task)" in out  # 3 tasks (1 warm-up), 4 envelopes each
+    assert "ms/hop writing them" in out
+    assert set(json.loads(out.strip().splitlines()[-1])) == {"inproc", "inproc+memory"}
+
+
 def test_the_chain_benchmark_carries_each_agents_work_to_the_next() -> None:
     import asyncio
 

@@ -47,7 +47,7 @@ from agora import (
     parse_envelope,
 )
 from agora.embeddings import CachedEmbedder
-from agora.memory import Fuser, FusionConfig, Retriever, VectorIndex
+from agora.memory import Fuser, FusionConfig, Retriever, VectorIndex, lineage
 from agora.protocols.payloads import Answer, KnowledgeClaim, SplitPart, Task
 
 SURROGATES = st.text(alphabet=st.characters(categories=["Cs"]), min_size=1, max_size=3)
@@ -238,6 +238,10 @@ CONSTRUCTORS: dict[str, tuple[Callable[..., Any], dict[str, st.SearchStrategy[An
             "text": arg("saw it"),
             "kind": arg("message"),
             "created_at": arg(0.0, 1e9),
+            "conversation_id": arg(None, "c1"),
+            "message_id": arg(None, "m1"),
+            "recipients": arg((), ("user", "a2")),
+            "verified": arg(None, True, False),
         },
     ),  # fmt: skip
     "Fact": (
@@ -462,6 +466,7 @@ STORE_CALLS: dict[str, Callable[[Any, st.DataObject], Any]] = {
     ),  # fmt: skip
     "export": lambda s, d: (s.export(scope=d.draw(SCOPES)), s.edges(scope=d.draw(SCOPES))),
     "episodes": lambda s, d: s.episodes(scope=d.draw(SCOPES), limit=d.draw(arg(100, -1))),
+    "lineage": lambda s, d: lineage(d.draw(arg(s)), d.draw(arg("f1"))),
     "goals": lambda s, d: s.goals(
         scope=d.draw(SCOPES), parent=d.draw(arg(None, "g1")), status=d.draw(arg(None, "open"))
     ),

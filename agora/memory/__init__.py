@@ -30,6 +30,7 @@ from agora.memory.knfu import (
     topic_profile,
     topic_profiles,
 )
+from agora.memory.lineage import lineage, message_episode
 from agora.memory.networkx_store import NetworkXStore
 from agora.memory.ranking import reciprocal_rank_fusion
 from agora.memory.records import (
@@ -94,4 +95,7 @@ __all__ = [
     "profile_distance",
     "ExtractedClaims",
     "extract_claims",
+    # lineage
+    "message_episode",
+    "lineage",
 ]

@@ -69,7 +69,8 @@ class NetworkXLevels:
         """The newest episodes readable from `scope`, newest first (a negative `limit`: all)."""
         _rules.check_filters(scope=scope, limit=limit, limit_none=False)
         self._check_open()
-        found = [e for e in self._episodes.values() if scope is None or scope.can_read(e.scope)]
+        held = list(self._episodes.values())  # one step: a writer thread may add meanwhile
+        found = [e for e in held if scope is None or scope.can_read(e.scope)]
         found.reverse()
         found.sort(key=lambda e: -e.created_at)
         return found if limit < 0 else found[:limit]

@@ -1,8 +1,15 @@
-"""Connection, transactions and the entity-id mapping of `SQLiteStore` (internal)."""
+"""Connection, transactions and the entity-id mapping of `SQLiteStore` (internal).
+
+The connection may be used from several threads (a team run writes its episodes from a
+worker thread, off the event loop): SQLite itself is built serialized (``threadsafety`` 3),
+and transactions are serialized by the store's lock, so one thread's ``BEGIN`` never lands
+inside another's transaction. Reads take no lock.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from os import PathLike
@@ -30,12 +37,14 @@ class SQLiteBase:
         self._entity_rowids: dict[str, int] = {}
         self._bulk: BulkLoad | None = None  # inside bulk_load(): indexing is deferred
         self._frequencies = FrequencyCache()  # of search words; cleared by every write
+        self._lock = threading.RLock()  # held for each transaction, and by close()
 
     def close(self) -> None:
         """Close the connection; later calls raise `agora.StoreError`. Closing twice is fine."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
         if self._bulk is not None:  # closed inside bulk_load(): the next open finishes it
             self._bulk.release()
 
@@ -59,30 +68,31 @@ class SQLiteBase:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed whole, or rolled back on any error."""
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except sqlite3.IntegrityError as exc:
-            conn.execute("ROLLBACK")
-            field = str(exc).rpartition(".")[2] if "UNIQUE" in str(exc) else None
-            raise InvalidRecordError(
-                f"the store rejected the write ({exc}); nothing was written. "
-                "Use fresh ids: records are never silently overwritten",
-                field=field,
-            ) from exc
-        except _UNSTORABLE as exc:
-            # Records are checked before they get here; this catches one built past its checks.
-            conn.execute("ROLLBACK")
-            raise InvalidRecordError(
-                f"the store cannot hold a field of this record ({exc}); nothing was written. "
-                "Build records with their constructors, which check every field"
-            ) from exc
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        self._frequencies.clear()
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except sqlite3.IntegrityError as exc:
+                conn.execute("ROLLBACK")
+                field = str(exc).rpartition(".")[2] if "UNIQUE" in str(exc) else None
+                raise InvalidRecordError(
+                    f"the store rejected the write ({exc}); nothing was written. "
+                    "Use fresh ids: records are never silently overwritten",
+                    field=field,
+                ) from exc
+            except _UNSTORABLE as exc:
+                # Records are checked before they get here; this catches one built past them.
+                conn.execute("ROLLBACK")
+                raise InvalidRecordError(
+                    f"the store cannot hold a field of this record ({exc}); nothing was "
+                    "written. Build records with their constructors, which check every field"
+                ) from exc
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            self._frequencies.clear()
 
     def _rowids(self, ids: Iterable[str], field: str) -> dict[str, int]:
         """Rowids of entity `ids`; raise `InvalidRecordError` naming `field` if one is unknown."""

@@ -17,12 +17,15 @@ from agora.memory._sqlite_rows import (
     decoded,
     decoded_one,
     episode_of,
+    episode_row,
     goal_of,
     scope_filter,
 )
 from agora.memory.records import Community, Episode, Goal, GoalStatus
 from agora.memory.scope import Scope
 from agora.memory.store import StoreStats
+
+_MARKS = ",".join("?" * len(EPISODE_COLUMNS.split(",")))
 
 
 class SQLiteLevels(SQLiteBase):
@@ -37,9 +40,9 @@ class SQLiteLevels(SQLiteBase):
         rows = []
         for ep in _rules.records(episodes, Episode, "episode"):
             _rules.check_episode(ep)
-            rows.append((ep.id, ep.scope.key, ep.agent, ep.kind, ep.text, float(ep.created_at)))
+            rows.append(episode_row(ep))
         with self._write() as conn:
-            conn.executemany(f"INSERT INTO episodes({EPISODE_COLUMNS}) VALUES (?,?,?,?,?,?)", rows)
+            conn.executemany(f"INSERT INTO episodes({EPISODE_COLUMNS}) VALUES ({_MARKS})", rows)
         return len(rows)
 
     def get_episode(self, episode_id: str) -> Episode | None:

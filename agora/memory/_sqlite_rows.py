@@ -27,7 +27,10 @@ INSERT_FACT = (
     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 GOAL_COLUMNS = "id, agent, text, parent, status, facts, scope"
-EPISODE_COLUMNS = "id, scope, agent, kind, text, created_at"
+EPISODE_COLUMNS = (
+    "id, scope, agent, kind, text, created_at, conversation_id, message_id, parent_id, "
+    "recipients, verified"
+)
 R = TypeVar("R")
 #: What decoding a row may raise when an older agora wrote it with a field this one rejects
 #: (a scope key that does not parse, provenance that is not a JSON list).
@@ -137,11 +140,22 @@ def entity_of(row: tuple[Any, ...]) -> Entity:
     return _built(Entity, {"id": row[0], "name": row[1], "norm": row[2], "type": row[3]})
 
 
+def episode_row(ep: Episode) -> tuple[Any, ...]:
+    """The INSERT parameters of `ep`, in EPISODE_COLUMNS order (``verified`` as 0/1/NULL)."""
+    return (
+        ep.id, ep.scope.key, ep.agent, ep.kind, ep.text, float(ep.created_at),
+        ep.conversation_id, ep.message_id, ep.parent_id, json.dumps(ep.recipients),
+        None if ep.verified is None else int(ep.verified),
+    )  # fmt: skip
+
+
 def episode_of(row: tuple[Any, ...]) -> Episode:
     """The `Episode` of a row selected with EPISODE_COLUMNS."""
     return _built(Episode, {
         "id": row[0], "scope": scope_of(row[1]), "agent": row[2], "kind": row[3],
-        "text": row[4], "created_at": row[5],
+        "text": row[4], "created_at": row[5], "conversation_id": row[6],
+        "message_id": row[7], "parent_id": row[8], "recipients": json_tuple(row[9]),
+        "verified": None if row[10] is None else bool(row[10]),
     })  # fmt: skip
 
 

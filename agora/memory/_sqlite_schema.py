@@ -17,13 +17,27 @@ from agora.errors import StoreError
 from agora.memory import _sqlite_bulk as bulk
 
 SCHEMA_VERSION = "1"
+#: Columns added to version 1 since its first release, with their definitions: a file without
+#: them gets them at open (`_migrate`). Adding nullable or defaulted columns keeps the version:
+#: an older agora still reads and writes such a file (it names its columns).
+_ADDED_COLUMNS = {
+    "episodes": (
+        ("conversation_id", "TEXT"),
+        ("message_id", "TEXT"),
+        ("parent_id", "TEXT"),
+        ("recipients", "TEXT NOT NULL DEFAULT '[]'"),
+        ("verified", "INTEGER"),
+    ),
+}
 _FTS_HASH = 32 * 2**20
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS episodes(
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, scope TEXT NOT NULL,
-    agent TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, created_at REAL NOT NULL);
+    agent TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, created_at REAL NOT NULL,
+    conversation_id TEXT, message_id TEXT, parent_id TEXT,
+    recipients TEXT NOT NULL DEFAULT '[]', verified INTEGER);
 CREATE INDEX IF NOT EXISTS episodes_scope ON episodes(scope, created_at);
 CREATE TABLE IF NOT EXISTS entities(
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
@@ -62,7 +76,9 @@ CREATE INDEX IF NOT EXISTS goals_parent ON goals(parent);
 def connect(path: str, *, busy_timeout_s: float) -> sqlite3.Connection:
     """Open `path`, apply the pragmas and create the schema if missing."""
     try:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_s)
+        conn = sqlite3.connect(
+            path, isolation_level=None, timeout=busy_timeout_s, check_same_thread=False
+        )
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
         conn.execute("PRAGMA page_size = 16384")  # new files only; faster bulk index builds
         if path != ":memory:":
@@ -91,6 +107,7 @@ def _create(conn: sqlite3.Connection, path: str) -> None:
     try:
         for statement in _statements(_DDL):
             conn.execute(statement)
+        _migrate(conn)
         # Pending full-text data up to 32 MiB per transaction before FTS5 writes a segment
         # (default 1 MiB): fewer, larger segments and less merging; ~25% faster indexing.
         # Written once per file: an open that changes nothing writes nothing.
@@ -110,6 +127,15 @@ def _create(conn: sqlite3.Connection, path: str) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Add the columns a file of an earlier release lacks (nothing is written otherwise)."""
+    for table, columns in _ADDED_COLUMNS.items():
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, definition in columns:
+            if name not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
 
 
 def _statements(script: str) -> list[str]:

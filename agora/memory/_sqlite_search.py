@@ -45,7 +45,7 @@ class FrequencyCache:
     def clear(self) -> None:
         """Forget every count (the store wrote)."""
         self.version = None
-        self.counts.clear()
+        self.counts = {}  # a new dict: a lookup in another thread keeps the one it holds
 
     def lookup(self, conn: sqlite3.Connection, words: list[str]) -> dict[str, int]:
         """How many facts hold each of `words`, counting only those not cached."""
@@ -53,10 +53,11 @@ class FrequencyCache:
         if version != self.version or len(self.counts) > self._MAX:
             self.clear()
             self.version = version
-        missing = [w for w in words if w not in self.counts]
+        counts = self.counts
+        missing = [w for w in words if w not in counts]
         if missing:
-            self.counts.update(frequencies(conn, missing))
-        return {w: self.counts[w] for w in words}
+            counts.update(frequencies(conn, missing))
+        return {w: counts[w] for w in words}
 
 
 def ranked_facts(

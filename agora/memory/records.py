@@ -145,13 +145,22 @@ def _scope(scope: Scope) -> None:
 class Episode:
     """L0: a raw message or observation, as one agent saw it.
 
+    An episode of a message (what a team run writes for each envelope) also names the
+    message, its conversation and recipients, and whether its signature was checked; the
+    agent is then the sender (``user`` for the caller's task). The message fields stay
+    ``None`` (or empty) for an observation.
+
     Example:
         >>> Episode(agent="a1", text="The sky is blue").scope.key
         'agent:a1'
+        >>> said = Episode(agent="a1", text="Paris", kind="answer", message_id="m2",
+        ...                conversation_id="c1", recipients=("user",))
+        >>> said.recipients, said.verified
+        (('user',), None)
     """
 
     agent: str
-    """The agent that saw or said it."""
+    """The agent that saw or said it (for a message: its sender)."""
     text: str
     """The raw content."""
     kind: str = "observation"
@@ -162,6 +171,17 @@ class Episode:
     """Unique id."""
     created_at: float = field(default_factory=time.time)
     """When it happened."""
+    conversation_id: str | None = None
+    """For a message: the conversation (team run) it belongs to."""
+    message_id: str | None = None
+    """For a message: the id of its envelope."""
+    parent_id: str | None = None
+    """For a message: the id of the envelope it replies to or continues."""
+    recipients: tuple[str, ...] = ()
+    """For a message: who it was sent to (``user`` for the caller)."""
+    verified: bool | None = None
+    """For a message: ``True``/``False`` when its signature was checked and held or failed;
+    ``None`` when nothing was checked (an unsigned run, or not a message)."""
 
     def __post_init__(self) -> None:
         _name(self.agent, "agent")
@@ -172,6 +192,21 @@ class Episode:
         if self.scope is _OWN:
             object.__setattr__(self, "scope", Scope.agent(self.agent))
         _scope(self.scope)
+        for name in ("conversation_id", "message_id", "parent_id"):
+            if getattr(self, name) is not None:
+                _text(getattr(self, name), name)
+        if not isinstance(self.recipients, tuple):
+            raise InvalidRecordError(
+                f"recipients must be a tuple of agent names, got {type(self.recipients).__name__}",
+                field="recipients",
+            )
+        for recipient in self.recipients:
+            _name(recipient, "recipients")
+        if self.verified is not None and not isinstance(self.verified, bool):
+            raise InvalidRecordError(
+                f"verified must be True, False or None, got {shown(self.verified)}",
+                field="verified",
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -168,7 +168,8 @@ class SQLiteStore(SQLiteLevels):
         if self._bulk is not None:
             raise UserError("bulk_load() is already open on this store; do not nest it")
         conn = self._conn
-        load = bulk.begin(conn, self.path)
+        with self._lock:
+            load = bulk.begin(conn, self.path)
         self._bulk = load
         try:
             yield self

@@ -131,6 +131,10 @@ class Store(Protocol):
     a read argument of the wrong type (a `scope` that is not a `Scope`, one string where a
     list of ids or statuses goes, a `limit` that is not an int) raises `agora.UserError`.
     Whatever a store accepts, every read returns.
+
+    A store may be called from several threads at once: a team run writes its episodes
+    from a worker thread while its event loop reads (`SQLiteStore` serializes its
+    transactions with a lock; `NetworkXStore` relies on atomic dict updates).
     """
 
     def close(self) -> None:

@@ -13,6 +13,10 @@ checkpoints, so resuming replays the journal to rebuild this state, and a step L
 runs again is answered from the journal (same items, no new model call, no repeated write).
 Graph state and checkpoints carry only item ids.
 
+With memory, `RunEngine.apply` also hands each envelope, live or replayed, to the run's
+`agora.runtime._episodes.EpisodeWriter` as an L0 episode (after the step's journal commit),
+which stores it off the event loop, once.
+
 Not public: use `agora.Team`.
 """
 
@@ -31,13 +35,15 @@ from agora.agents.aggregate import Vote, aggregate
 from agora.agents.decision import AnswerDecision, ConsultDecision, ForwardDecision, SplitDecision
 from agora.agents.router import Route
 from agora.agents.tools import ToolContext
-from agora.errors import DeliveryError, ModelOutputError, RunError
+from agora.errors import DeliveryError, ModelOutputError, RunError, StoreError
 from agora.identity.signing import signature_of, verify
+from agora.memory.lineage import message_episode
 from agora.models.base import Usage
 from agora.protocols.conversation import USER, Conversation
 from agora.protocols.envelope import Envelope, EnvelopeBudget
 from agora.protocols.payloads import Answer, Forward, Split, SplitPart, Task
 from agora.runtime import events
+from agora.runtime._episodes import EpisodeWriter
 from agora.runtime.budget import BudgetTracker
 from agora.runtime.journal import Journal, JournalEpisode, StepRecord
 from agora.runtime.result import Result, RouteRecord
@@ -94,6 +100,7 @@ class RunEngine:
     emit: Callable[[events.Event], None]
     run_id: str
     journal: Journal | None = None
+    episodes: EpisodeWriter | None = None  # with memory: where every envelope is remembered
     listening: bool = True  # False: nobody reads events, so the hot path builds none
     trace: list[Envelope] = field(default_factory=list)
     usage: dict[str, Usage] = field(default_factory=dict)
@@ -193,7 +200,28 @@ class RunEngine:
         self.done[step.key] = [item.id for item in created]
         if live:
             self._live_effects(step, source, created, task)
+        if self.episodes is not None:  # replayed too: a kill may have lost it (stored once)
+            episode = message_episode(env, team=self.team.name, verified=self._verified(env))
+            self.episodes.add(episode, new=live)
         return self.done[step.key]
+
+    def _verified(self, env: Envelope) -> bool | None:
+        """Whether `env`'s signature was checked and held; ``None``: the run signs nothing.
+
+        `apply` asks after the conversation accepted `env`, and a signed run's conversation
+        accepts only what verifies, so every envelope of a signed run is ``True`` here.
+        """
+        return None if self.team.keyring is None else env.signature is not None
+
+    async def flush_episodes(self) -> StoreError | None:
+        """Wait until the episodes of every envelope so far are stored; return a failure."""
+        if self.episodes is None:
+            return None
+        try:
+            await self.episodes.drain()
+        except StoreError as exc:
+            return exc
+        return None
 
     def _created(self, source: Delivery | Join | None, env: Envelope) -> list[Delivery | Join]:
         payload = env.payload

@@ -71,7 +71,10 @@ class Team:
         memory: a `agora.memory.Retriever` over the team's knowledge graph: before each
             decision the holder's readable facts (its own scope, the team's, global) most
             relevant to the task are retrieved and given to its model as context, with
-            provenance, within `memory_tokens`.
+            provenance, within `memory_tokens`. Every envelope of a run is also written to
+            the retriever's store as an L0 episode (`agora.memory.message_episode`: in the
+            sender's scope within this team, off the event loop, once even across a
+            resume), so facts learnt from a run lead back to it (`agora.memory.lineage`).
         memory_tokens: prompt budget for retrieved facts per decision.
         name: the team's name (its memory scope is ``team:<name>``).
         checkpoint: an SQLite file that makes runs durable: every step is journaled there
@@ -277,15 +280,21 @@ class Team:
 
         Each agent's answers are read by its own model (constrained output: typed
         `KnowledgeClaim`s), and each claim is fused with `fuser` under that agent's name and
-        this team, with the answer's envelope as its source episode. Facts the fuser
-        stores are added to the team's retriever index, so the next decisions can use them.
+        this team, with the answer's L0 episode as its source: the one the run wrote (its
+        id is the envelope's), or, if the fuser's store lacks it, one written now. So every
+        fact leads back to the answers and agents it came from (`agora.memory.lineage`).
+        Facts the fuser stores are added to the team's retriever index, so the next
+        decisions can use them.
 
         Raises:
             UserError: `result` is not a Result.
             ModelOutputError: an agent's model gave no valid claims after the repair retry.
+            StoreError: the answers' episodes could not be written to the fuser's store.
         """
         from agora.memory.extract import extract_claims
+        from agora.memory.lineage import message_episode
         from agora.protocols.payloads import Answer, Split
+        from agora.runtime._episodes import EpisodeWriter
 
         if not isinstance(result, Result):
             raise UserError(f"learn_facts takes the Result of a run, got {type(result).__name__}")
@@ -296,15 +305,22 @@ class Team:
             and env.payload.mode == "experts"
             and env.payload.aggregate != "synthesize"
         }
+        answers = [
+            (env, message_episode(env, team=self.name))
+            for env in result.trace
+            if isinstance(env.payload, Answer)
+            and env.payload.text.strip()
+            and (env.sender, env.parent_id) not in relayed
+        ]
+        writer = EpisodeWriter(fuser.store)  # kept if there: the run's own, with `verified`
+        for _, episode in answers:
+            writer.add(episode)
+        await writer.drain()
         done: list[FusionResult] = []
-        for env in result.trace:
-            if not isinstance(env.payload, Answer) or not env.payload.text.strip():
-                continue
-            if (env.sender, env.parent_id) in relayed:
-                continue
+        for env, episode in answers:
             agent = self.member(env.sender)
             for claim in await extract_claims(agent.model, env.payload.text):
-                done.append(fuser.fuse(claim, agent=agent.name, team=self.name, episode=env.id))
+                done.append(fuser.fuse(claim, agent=agent.name, team=self.name, episode=episode.id))
         if self.memory is not None and done:
             self.memory.index_facts([outcome.fact for outcome in done])
         return done
@@ -332,6 +348,8 @@ class Team:
             ModelError: an agent's model failed after retries and repair.
             UserError: the task is empty or too long, `run_id` is taken, or an argument has
                 the wrong type.
+            StoreError: with memory, the run's episodes could not be written (its result is
+                the error's ``partial``).
         """
         payload = _task_payload(task, context)
         if run_id is not None and (not isinstance(run_id, str) or not 0 < len(run_id) <= 64):
@@ -388,6 +406,9 @@ class Team:
             for step in steps:
                 engine.apply(step, live=False)
             if engine.final is not None:
+                unwritten = await engine.flush_episodes()
+                if unwritten is not None:
+                    raise unwritten
                 return engine.snapshot(0.0)
             engine.hold_load()
             first = engine.done[steps[0].key][0]
@@ -409,7 +430,9 @@ class Team:
             raise UserError(f"on_event must be a callable, got {type(on_event).__name__}")
         _graph()  # imports LangGraph before any clock starts
         from agora.runtime._engine import RunEngine
+        from agora.runtime._episodes import EpisodeWriter, episode_store
 
+        store = episode_store(self.memory)
         return RunEngine(
             team=self,
             conversation=Conversation(conversation_id),  # the engine verifies when signed
@@ -417,6 +440,7 @@ class Team:
             emit=on_event or _ignore,
             run_id=run_id,
             journal=journal,
+            episodes=None if store is None else EpisodeWriter(store),
             listening=on_event is not None,
         )
 
@@ -441,6 +465,10 @@ class Team:
             self._running -= 1
             if not self._running:
                 self._retired.clear()
+            unwritten = await engine.flush_episodes()  # a failed run reports its own error
+        if unwritten is not None:
+            unwritten.partial = engine.snapshot(_since(started))
+            raise unwritten
         if engine.final is None:
             raise RunError(
                 "the run ended without an answer reaching the caller; this is a bug in agora, "

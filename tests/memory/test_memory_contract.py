@@ -365,3 +365,76 @@ def test_both_search_indexes_rank_and_score_alike() -> None:
         results.append([(getattr(store.get_fact(i), "text", None), round(s, 6)) for i, s in hits])
         store.close()
     assert results[0] == results[1]
+
+
+def message(**fields: object) -> Episode:
+    defaults: dict[str, object] = {
+        "agent": "a1", "text": "Paris", "kind": "answer", "scope": A1, "created_at": 3.0,
+        "conversation_id": "c1", "message_id": "m2", "parent_id": "m1",
+        "recipients": ("user", "a2"), "verified": None,
+    }  # fmt: skip
+    return Episode(**(defaults | fields))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("verified", [None, True, False])
+def test_message_episodes_keep_their_message_fields(store: Store, verified: bool | None) -> None:
+    said = message(id="m2", verified=verified)
+    seen = Episode(agent="a1", text="saw a cat", scope=A1, created_at=1.0)
+    store.add_episodes([said, seen])
+    got = store.get_episode("m2")
+    assert got == said
+    assert got is not None and got.verified is verified and got.recipients == ("user", "a2")
+    assert got.conversation_id == "c1" and got.message_id == "m2" and got.parent_id == "m1"
+    assert store.episodes(scope=A1) == [said, seen]
+    back = store.get_episode(seen.id)
+    assert back is not None
+    assert (back.message_id, back.recipients, back.verified) == (None, (), None)
+    assert store.export().episodes == [said, seen]
+
+
+def test_episodes_are_written_from_another_thread_while_this_one_works(store: Store) -> None:
+    import threading
+
+    written = [message(id=f"m{i}", created_at=float(i)) for i in range(200)]
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for episode in written:
+                store.add_episode(episode)
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    busy = True
+    while busy:
+        busy = writer.is_alive()
+        store.episodes(scope=A1, limit=-1)
+        store.put_goal(Goal(agent="a1", text="plan", scope=A1, id="g1"))  # a write too
+    writer.join()
+    assert failures == []
+    assert store.stats().goals == 1
+    assert store.episodes(scope=A1, limit=-1) == written[::-1]
+
+
+def test_lineage_leads_from_a_fact_to_the_episodes_it_came_from(store: Store) -> None:
+    from agora.memory import lineage
+
+    w = fill(store)
+    first, second = message(id="m2"), message(id="m5", agent="a2", scope=A2, created_at=5.0)
+    store.add_episodes([first, second])
+    fact = Fact.triple(w.ada, "born", "1815", agent="a1", scope=A1, episodes=("m2", "m9", "m5"))
+    store.add_fact(fact)
+    found = lineage(store, fact.id)
+    assert found == [first, second]  # in provenance order; m9 is held by no store
+    assert [(e.agent, e.conversation_id) for e in found] == [("a1", "c1"), ("a2", "c1")]
+    store.set_status(fact.id, "quarantined")  # hidden from reads, still traceable
+    assert lineage(store, fact.id) == [first, second]
+    assert lineage(store, w.studied.id) == []
+    with pytest.raises(RecordNotFoundError, match="no fact"):
+        lineage(store, "f_missing")
+    with pytest.raises(UserError, match="fact_id"):
+        lineage(store, "")
+    with pytest.raises(UserError, match="Store"):
+        lineage("store", fact.id)  # type: ignore[arg-type]

@@ -58,6 +58,7 @@ names = mostly(
     st.one_of(st.sampled_from(["geo\n", "a b"]), texts),
 )
 optional_names = st.one_of(st.none(), names)
+optional_texts = st.one_of(st.none(), texts)
 times = mostly(
     st.one_of(st.floats(MIN_TIME, MAX_TIME), st.integers(int(MIN_TIME), int(MAX_TIME))),
     st.one_of(
@@ -147,7 +148,19 @@ class World:
             scope = make_scope(data.draw(scope_args), data.draw(bypass))
             store.add_episode(
                 Episode(
-                    agent=agent, text=data.draw(texts), scope=scope, created_at=data.draw(times)
+                    agent=agent,
+                    text=data.draw(texts),
+                    scope=scope,
+                    created_at=data.draw(times),
+                    conversation_id=data.draw(optional_texts),
+                    message_id=data.draw(optional_texts),
+                    parent_id=data.draw(optional_texts),
+                    recipients=data.draw(
+                        mostly(st.lists(names, max_size=2).map(tuple), st.lists(names, max_size=1))
+                    ),
+                    verified=data.draw(
+                        mostly(st.sampled_from([None, True, False]), st.sampled_from([0, 1, "no"]))
+                    ),
                 )
             )
         elif kind == 1:

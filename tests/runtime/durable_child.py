@@ -5,8 +5,12 @@ last members answer; ``root`` then combines the answers. Every model call is log
 agent, call kind) to a side file, so the parent sees which steps ran their model again after a kill.
 
 Usage: python durable_child.py DB LOG ATTEMPT [KILL]
-KILL: ``commit:N`` (SIGKILL right after the N-th journal commit, before LangGraph's checkpoint)
-or ``episode:N`` (SIGKILL inside the N-th memory write, before its transaction commits).
+KILL: ``commit:N`` (SIGKILL right after the N-th journal commit, before LangGraph's checkpoint),
+``episode:N`` (SIGKILL inside the N-th journal episode write, before its transaction commits)
+or ``memory:N`` (SIGKILL as the N-th batch of L0 episodes goes to the memory store, in the
+writer's thread, before it is written).
+
+The team has memory (an SQLiteStore at ``DB.memory``): every envelope becomes an episode there.
 """
 
 from __future__ import annotations
@@ -51,10 +55,24 @@ def _arm(kill: str) -> None:
                 _kill()  # inside the transaction: the step and the episode must both vanish
 
         Journal._write_episode = write_then_die  # type: ignore[method-assign]
+    elif what == "memory":
+        from agora.memory import SQLiteStore
+
+        add = SQLiteStore.add_episodes
+
+        def die_then_add(self: SQLiteStore, *args: Any, **kwargs: Any) -> int:
+            counter["n"] += 1
+            if counter["n"] == target:
+                _kill()  # the journal holds these steps; their episodes are not stored yet
+            return add(self, *args, **kwargs)
+
+        SQLiteStore.add_episodes = die_then_add  # type: ignore[method-assign]
 
 
 def build_team(db: str, log: str, attempt: int) -> Any:
     from agora import Agent, Budget, Team
+    from agora.embeddings import HashEmbedder
+    from agora.memory import Retriever, SQLiteStore
     from agora.testing import FunctionModel
 
     async def reply(messages: Any, schema: Any) -> str:
@@ -84,7 +102,8 @@ def build_team(db: str, log: str, attempt: int) -> Any:
     edges = [("root", "c0"), ("root", "d0")]
     edges += [(f"{s}{i}", f"{s}{i + 1}") for s in "cd" for i in range(CHAIN - 1)]
     budget = Budget(hops=1000, max_forwards=CHAIN + 1, wall_time_s=None)
-    return Team(agents, edges, entry="root", budget=budget, checkpoint=db)
+    memory = Retriever(SQLiteStore(f"{db}.memory"), embedder=HashEmbedder(dim=16))
+    return Team(agents, edges, entry="root", budget=budget, checkpoint=db, memory=memory)
 
 
 def main() -> None:

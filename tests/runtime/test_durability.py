@@ -3,7 +3,8 @@
 The child (durable_child.py) runs a 99-step team run in a real subprocess. After each kill the
 parent notes which steps the journal holds, restarts the child (which resumes), and finally
 checks against an uninterrupted reference run: the same steps, envelopes and answer, no
-duplicated step or memory episode, and no step that had committed ran its model again.
+duplicated step or memory episode, and no step that had committed ran its model again. The
+team has memory, so it also checks that its store holds exactly one L0 episode per envelope.
 """
 
 from __future__ import annotations
@@ -56,6 +57,12 @@ def _shape(db: Path) -> Counter[tuple[str, str, str]]:
 def _episodes(db: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(db) as conn:
         return conn.execute("SELECT agent, answer FROM agora_episodes").fetchall()
+
+
+def _memory_episodes(db: Path) -> Counter[str]:
+    """Ids of the L0 episodes in the team's memory store (envelope ids), with counts."""
+    with sqlite3.connect(f"{db}.memory") as conn:
+        return Counter(row[0] for row in conn.execute("SELECT message_id FROM episodes"))
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +118,8 @@ def _check(db: Path, log: Path, result: dict, committed_after: list[set[str]], r
     assert result == ref["result"]
     assert _shape(db) == ref["shape"]  # no lost and no duplicated step
     assert sorted(_episodes(db)) == ref["episodes"]  # memory written exactly once
+    envelopes = Counter(json.loads(envelope)["id"] for _, _, envelope in _committed(db))
+    assert _memory_episodes(db) == envelopes  # one L0 episode per envelope, none twice
     calls = [line.split("\t") for line in log.read_text().splitlines()]
     for attempt, done in enumerate(committed_after):
         rerun = {agent for when, agent in calls if int(when) > attempt} & done
@@ -128,6 +137,8 @@ def _check(db: Path, log: Path, result: dict, committed_after: list[set[str]], r
         ["commit:99"],  # the final answer committed, LangGraph never checkpointed it
         ["episode:1"],  # inside the first memory write
         ["episode:3"],  # inside the final answer's memory write
+        ["memory:1"],  # as the first batch of L0 episodes goes to the memory store
+        ["memory:3", "memory:2"],  # later batches, twice
     ],
     ids=lambda kills: "+".join(kills),
 )
