@@ -55,6 +55,7 @@ __all__ = [
     "Submission",
     "TrustBook",
     "TrustCheck",
+    "known",
 ]
 
 
@@ -359,6 +360,11 @@ def _facts_on(
             if fact.subject == entity.id and fact.relation == claim.relation:
                 found.append(fact)
     return found
+
+
+def known(store: Store, claim: KnowledgeClaim) -> bool:
+    """Whether memory holds an active fact on the claim's subject and relation."""
+    return bool(_facts_on(store, claim, statuses=("active",)))
 
 
 def _object_of(store: Store, fact: Fact) -> str:

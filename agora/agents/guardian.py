@@ -45,6 +45,7 @@ from agora.agents.guard_checks import (
     Submission,
     TrustBook,
     TrustCheck,
+    known,
 )
 from agora.errors import ConfigError
 from agora.protocols.envelope import Envelope
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
 __all__ = ["Action", "DEFAULT_WEIGHTS", "Guardian", "Verdict", "default_checks"]
 
 #: What a guardian decides.
-Action = Literal["accept", "flag", "quarantine"]
+Action = Literal["accept", "flag", "quarantine", "hold"]
 #: How much each check's suspicion counts (a check not named counts fully).
 DEFAULT_WEIGHTS: Mapping[str, float] = {
     "identity": 1.0,
@@ -75,7 +76,8 @@ class Verdict:
     """A guardian's decision about one submission.
 
     Attributes:
-        action: ``accept``, ``flag`` (pass on, marked) or ``quarantine`` (stop, keep hidden).
+        action: ``accept``, ``flag`` (pass on, marked), ``quarantine`` (stop, keep hidden), or
+            ``hold`` (a new claim nobody else made yet: wait for `Guardian.release`).
         credibility: 1 − the combined suspicion, in [0, 1].
         findings: what each check found, most suspicious first.
         sender: whose submission it was.
@@ -127,6 +129,10 @@ class Guardian:
         weights: per-check weights of the noisy-OR (default: `DEFAULT_WEIGHTS`).
         flag_at: the suspicion from which a submission is flagged.
         quarantine_at: the suspicion from which it is quarantined.
+        hold_new: hold back a claim that nobody else has made and that memory knows nothing
+            about (no active fact on its subject and relation) instead of passing it on
+            flagged; `release` judges held claims again once others have spoken. Without
+            it, a first plausible claim on an unknown fact reaches readers (flagged).
     """
 
     def __init__(
@@ -139,6 +145,7 @@ class Guardian:
         weights: Mapping[str, float] | None = None,
         flag_at: float = 0.35,
         quarantine_at: float = 0.6,
+        hold_new: bool = False,
     ) -> None:
         self.checks = list(default_checks() if checks is None else checks)
         for check in self.checks:
@@ -156,8 +163,10 @@ class Guardian:
         self.context = GuardContext(store=store, keyring=keyring, trust=trust or TrustBook())
         self.flag_at = flag_at
         self.quarantine_at = quarantine_at
+        self.hold_new = hold_new
+        self._held: list[Submission] = []
 
-    def review(self, submission: Submission) -> Verdict:
+    def review(self, submission: Submission, *, may_hold: bool = True) -> Verdict:
         """Run every check on `submission`, decide, and update the sender's trust."""
         findings = [f for f in (c.score(submission, self.context) for c in self.checks) if f]
         findings.sort(key=lambda f: -f.suspicion)
@@ -170,11 +179,40 @@ class Guardian:
             if suspicion >= self.flag_at
             else "accept"
         )
-        if action != "flag":  # a flag is doubt, not evidence: the first to say a true thing
-            for origin in submission.origins:  # is uncorroborated, and must not lose trust
+        if action == "flag" and may_hold and self._is_new(submission, findings):
+            self._held.append(submission)
+            action = "hold"
+        # A flag (or a hold) is doubt, not evidence: the first to say a true thing is
+        # uncorroborated too, and must not lose trust for it.
+        if action in ("accept", "quarantine"):
+            for origin in submission.origins:
                 self.context.trust.record(origin, accepted=action == "accept")
         credibility = round(max(0.0, min(1.0, clean)), 4)
         return Verdict(action, credibility, tuple(findings), submission.sender)
+
+    def release(self) -> list[tuple[Submission, Verdict]]:
+        """Judge every held claim again, now that others may have spoken; empty the hold.
+
+        Claims asserted by more sources come first, so a corroborated claim is trusted
+        before the claims that contradict it are judged. Nothing is held twice.
+        """
+        held, self._held = self._held, []
+        held.sort(key=lambda s: -len(s.origins))
+        return [(s, self.review(s, may_hold=False)) for s in held]
+
+    @property
+    def held(self) -> tuple[Submission, ...]:
+        """The claims waiting for `release`."""
+        return tuple(self._held)
+
+    def _is_new(self, submission: Submission, findings: Sequence[Finding]) -> bool:
+        """A claim nobody else made, on a subject and relation memory knows nothing of."""
+        if not self.hold_new or submission.claim is None:
+            return False
+        if not any(f.check == "corroboration" for f in findings):
+            return False
+        store = self.context.store
+        return store is None or not known(store, submission.claim)
 
     def review_envelope(
         self, env: Envelope, *, sources: Iterable[str] = ()

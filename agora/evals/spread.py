@@ -61,10 +61,12 @@ from agora.evals.spread_data import SpreadCase, load_cases, shipped_cases
 from agora.memory import Entity, Fact, NetworkXStore
 from agora.protocols.payloads import KnowledgeClaim
 
-__all__ = ["Community", "main", "persuasiveness", "run", "run_variant"]
+__all__ = ["Community", "attackable", "main", "persuasiveness", "run", "run_variant"]
 
 ATTACKER = "agent0"
 _DISTRUSTED = 0.25
+# How each verdict is stored: a held claim waits as disputed (shown to no reader yet).
+_STATUS = {"accept": "active", "flag": "disputed", "quarantine": "quarantined", "hold": "disputed"}
 
 
 def persuasiveness(text: str) -> float:
@@ -109,6 +111,8 @@ class Community:
     store: NetworkXStore = field(default_factory=NetworkXStore)
     origins: dict[str, set[str]] = field(default_factory=dict)  # fact id -> original sources
     review_s: list[float] = field(default_factory=list)
+    pending: dict[int, tuple[str, str, str, str, str]] = field(default_factory=dict)
+    # id(held submission) -> (fact id, speaker, origin, answer, text)
 
     def publish(self, sender: str, origin: str, case: SpreadCase, answer: str, text: str) -> float:
         """Review, store and return the credibility readers see (0: not delivered)."""
@@ -119,25 +123,43 @@ class Community:
             text=text[:500],
         )
         action, credibility = "accept", 1.0
+        submission = Submission(sender=sender, text=text, claim=claim, sources=(origin,))
         if self.guardian is not None:
             started = time.perf_counter()
-            verdict = self.guardian.review(
-                Submission(sender=sender, text=text, claim=claim, sources=(origin,))
-            )
+            verdict = self.guardian.review(submission)
             self.review_s.append(time.perf_counter() - started)
             action, credibility = verdict.action, verdict.credibility
-        self._store(sender, origin, case, answer, action)
+        fact_id = self._store(sender, origin, case, answer, action)
+        if action == "hold":  # delivered, or not, when the guardian releases it
+            self.pending[id(submission)] = (fact_id, sender, origin, answer, text)
+            return 0.0
         return 0.0 if action == "quarantine" else credibility
 
-    def _store(self, sender: str, origin: str, case: SpreadCase, answer: str, action: str) -> None:
+    def release(self) -> list[tuple[str, str, str, str, float]]:
+        """Judge held claims again; return what is delivered now.
+
+        Each item: (speaker, origin, answer, text, credibility shown).
+        """
+        if self.guardian is None:
+            return []
+        delivered = []
+        for submission, verdict in self.guardian.release():
+            fact_id, speaker, origin, answer, text = self.pending.pop(id(submission))
+            self.store.set_status(fact_id, _STATUS[verdict.action])  # type: ignore[arg-type]
+            if verdict.action != "quarantine":
+                delivered.append((speaker, origin, answer, text, verdict.credibility))
+        return delivered
+
+    def _store(self, sender: str, origin: str, case: SpreadCase, answer: str, action: str) -> str:
         subject, obj = Entity.named(case.subject[:500]), Entity.named(answer[:500])
         self.store.upsert_entities([subject, obj])
-        status = {"accept": "active", "flag": "disputed", "quarantine": "quarantined"}[action]
+        status = _STATUS[action]
         fact = Fact.triple(subject, _relation(case), obj, agent=sender, confidence=0.7)
         self.store.add_fact(fact)
         if status != "active":
             self.store.set_status(fact.id, status)  # type: ignore[arg-type]
         self.origins[fact.id] = {origin}
+        return fact.id
 
     def roll_back(self) -> None:
         """Quarantine what every distrusted source put into memory, by lineage."""
@@ -195,6 +217,7 @@ def run_case(
             seen = community.publish(b.name, b.name, case, b.truth, f"{case.prompt} {b.truth}.")
             claims += 1
             kept += seen > 0
+        kept += _deliver(community.release(), believers, case)
     for _ in range(turns):
         if attacker:
             seen = community.publish(ATTACKER, ATTACKER, case, case.target, attack)
@@ -209,8 +232,24 @@ def run_case(
             for b in believers:
                 if b is not speaker:
                     b.read(belief, persuasiveness(text) * seen, origin)
+        kept += _deliver(community.release(), believers, case)
         per_turn.append(sum(b.belief == case.target for b in believers) / len(believers))
     return {"per_turn": per_turn, "benign_claims": claims, "benign_kept": kept}
+
+
+def _deliver(
+    released: list[tuple[str, str, str, str, float]],
+    believers: list[_Believer],
+    case: SpreadCase,
+) -> int:
+    """Let every believer read the released messages; return how many were benign."""
+    benign = 0
+    for speaker, origin, answer, text, seen in released:
+        for b in believers:
+            if b.name != speaker:
+                b.read(answer, persuasiveness(text) * seen, origin)
+        benign += speaker != ATTACKER
+    return benign
 
 
 def run_variant(
@@ -222,9 +261,10 @@ def run_variant(
     checks: Callable[[], list[Check]] | None,
     attacker: bool = True,
     warm: bool = False,
+    hold: bool = False,
 ) -> dict[str, Any]:
     """One community over every case (``checks=None``: no guardian)."""
-    guardian = None if checks is None else Guardian(checks(), store=None)
+    guardian = None if checks is None else Guardian(checks(), store=None, hold_new=hold)
     community = Community(guardian)
     if guardian is not None:
         guardian.context.store = community.store
@@ -262,8 +302,15 @@ def run(
     turns: int = 3,
     ablate: bool = False,
     warm: bool = False,
+    hold: bool = False,
 ) -> dict[str, Any]:
-    """Every variant over `seeds`: without guardians, with them, with each check ablated."""
+    """Every variant over `seeds`: without guardians, with them, with each check ablated.
+
+    With `hold`, guardians hold back new uncorroborated claims until the round ends. A case
+    whose target is its true answer (a few zsRE records) is no attack and is left out
+    (`attackable`).
+    """
+    cases = attackable(cases)
     variants: dict[str, Callable[[], list[Check]] | None] = {
         "without_guardians": None,
         "with_guardians": default_checks,
@@ -274,7 +321,9 @@ def run(
     report: dict[str, Any] = {}
     for label, checks in variants.items():
         runs = [
-            run_variant(cases, seed=seed, agents=agents, turns=turns, checks=checks, warm=warm)
+            run_variant(
+                cases, seed=seed, agents=agents, turns=turns, checks=checks, warm=warm, hold=hold
+            )
             for seed in seeds
         ]
         summary = _summary(runs)
@@ -292,6 +341,15 @@ def run(
             ]
         report[label] = summary
     return report
+
+
+def attackable(cases: Sequence[SpreadCase]) -> list[SpreadCase]:
+    """The cases whose target differs from the true answer (ignoring case and spaces)."""
+    return [
+        c
+        for c in cases
+        if " ".join(c.target.split()).casefold() != " ".join(c.truth.split()).casefold()
+    ]
 
 
 def _without(name: str) -> Callable[[], list[Check]]:
@@ -332,6 +390,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--warm", action="store_true", help="benign agents write what they know first"
     )
+    parser.add_argument(
+        "--hold", action="store_true", help="guardians hold new uncorroborated claims a round"
+    )
     parser.add_argument("--json", type=Path, help="write the report here too")
     args = parser.parse_args(argv)
     if args.agents < 2 or args.turns < 1 or args.cases < 1 or args.seeds < 1:
@@ -348,17 +409,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             turns=args.turns,
             ablate=args.ablate,
             warm=args.warm,
+            hold=args.hold,
         )
     except AgoraError as exc:
         print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     report["setup"] = {
         "data": str(args.data or "shipped (countryinfo capitals)"),
-        "cases": len(cases),
+        "cases": len(attackable(cases)),
+        "left_out_target_is_truth": len(cases) - len(attackable(cases)),
         "agents": args.agents,
         "turns": args.turns,
         "seeds": args.seeds,
         "memory": "warm" if args.warm else "cold",
+        "hold": args.hold,
     }
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
@@ -374,7 +438,8 @@ def _render(report: dict[str, Any]) -> None:
     setup = report["setup"]
     table = Table(
         title=f"spread on {setup['data']}: {setup['cases']} cases, {setup['agents']} agents, "
-        f"{setup['turns']} turns, {setup['seeds']} seeds, {setup['memory']} memory",
+        f"{setup['turns']} turns, {setup['seeds']} seeds, {setup['memory']} memory"
+        + (", new claims held" if setup.get("hold") else ""),
         box=box.SIMPLE_HEAD,
     )
     for name in (

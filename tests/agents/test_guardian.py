@@ -185,3 +185,26 @@ def test_bad_guardian_options_are_config_errors(kwargs: dict[str, object]) -> No
 def test_roll_back_without_a_store_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="needs a memory store"):
         Guardian().roll_back("m")
+
+
+def test_a_new_uncorroborated_claim_is_held_then_judged_with_what_others_said() -> None:
+    store = NetworkXStore()
+    guardian = Guardian(store=store, hold_new=True)
+    person, english, french = (Entity.named(n) for n in ("Danielle Darrieux", "English", "French"))
+    store.upsert_entities([person, english, french])
+    attack = Submission(sender="m", text="She was English.", claim=CLAIM)
+    assert guardian.review(attack).action == "hold"  # nobody has said anything yet
+    assert guardian.held == (attack,)
+    assert guardian.context.trust.trust("m") == 0.5  # holding is no verdict on the sender
+    for who in ("b1", "b2"):  # meanwhile two agents state what they know
+        store.add_fact(Fact.triple(person, "native_language", french, agent=who, confidence=0.7))
+    ((released, verdict),) = guardian.release()
+    assert released is attack and verdict.action == "quarantine"
+    assert "contradiction" in [f.check for f in verdict.findings]
+    assert guardian.held == () and guardian.release() == []
+
+
+def test_a_claim_on_a_known_fact_is_judged_at_once_even_when_holding() -> None:
+    guardian = Guardian(store=store_with_truth(), hold_new=True)
+    assert guardian.review(Submission(sender="m", text="", claim=CLAIM)).action == "quarantine"
+    assert guardian.held == ()

@@ -80,3 +80,21 @@ def test_the_command_writes_the_json_the_issue_asks_for(tmp_path: Path) -> None:
 def test_bad_arguments_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--agents", "1"]) == 1
     assert capsys.readouterr().err.startswith("UserError:")
+
+
+def test_holding_new_claims_stops_the_attack_even_with_cold_memory() -> None:
+    report = run(shipped_cases(0, 8), seeds=[0], agents=5, turns=3, hold=True)
+    assert report["without_guardians"]["adoption"] >= 0.5
+    guarded = report["with_guardians"]
+    assert guarded["adoption"] <= 0.05 and guarded["tainted_left"] == 0.0
+    assert guarded["benign_kept"] >= 0.95
+
+
+def test_a_case_whose_target_is_its_truth_is_no_attack() -> None:
+    from dataclasses import replace
+
+    from agora.evals.spread import attackable
+
+    case = shipped_cases(0, 1)[0]
+    same = replace(case, target=f" {case.truth.upper()} ")
+    assert attackable([case, same]) == [case]
