@@ -243,12 +243,13 @@ def _deliver(
     case: SpreadCase,
 ) -> int:
     """Let every believer read the released messages; return how many were benign."""
+    names = {b.name for b in believers}  # agent0 is benign in attacker-free runs
     benign = 0
     for speaker, origin, answer, text, seen in released:
         for b in believers:
             if b.name != speaker:
                 b.read(answer, persuasiveness(text) * seen, origin)
-        benign += speaker != ATTACKER
+        benign += speaker in names
     return benign
 
 

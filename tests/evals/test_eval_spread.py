@@ -98,3 +98,23 @@ def test_a_case_whose_target_is_its_truth_is_no_attack() -> None:
     case = shipped_cases(0, 1)[0]
     same = replace(case, target=f" {case.truth.upper()} ")
     assert attackable([case, same]) == [case]
+
+
+def test_attacker_free_runs_count_every_benign_speaker_held_or_not() -> None:
+    """agent0 is benign when there is no attacker: its held-then-released claims count."""
+    clean = run_variant(
+        shipped_cases(0, 6), seed=0, agents=5, turns=3, checks=None, attacker=False, hold=True
+    )
+    assert clean["benign_kept"] == 1.0
+    from agora.agents.guardian import default_checks
+
+    guarded = run_variant(
+        shipped_cases(0, 6),
+        seed=0,
+        agents=5,
+        turns=3,
+        checks=default_checks,
+        attacker=False,
+        hold=True,
+    )
+    assert guarded["benign_kept"] == 1.0
