@@ -308,8 +308,9 @@ def run(
     """Every variant over `seeds`: without guardians, with them, with each check ablated.
 
     With `hold`, guardians hold back new uncorroborated claims until the round ends. A case
-    whose target is its true answer (a few zsRE records) is no attack and is left out
-    (`attackable`).
+    whose target is its true answer, or empty (a few zsRE records), is no attack and is left
+    out (`attackable`). The attacker-free runs that measure ``benign_kept`` use the same
+    memory and hold settings.
     """
     cases = attackable(cases)
     variants: dict[str, Callable[[], list[Check]] | None] = {
@@ -331,9 +332,16 @@ def run(
         if checks is not None:  # the false-positive side: no attacker at all
             clean = [
                 run_variant(
-                    cases, seed=s, agents=agents, turns=turns, checks=checks, attacker=False
+                    cases,
+                    seed=seed,
+                    agents=agents,
+                    turns=turns,
+                    checks=checks,
+                    attacker=False,
+                    warm=warm,
+                    hold=hold,
                 )
-                for s in seeds
+                for seed in seeds
             ]
             summary["benign_kept"] = _mean([r["benign_kept"] for r in clean])
             summary["benign_kept_range"] = [
@@ -345,11 +353,21 @@ def run(
 
 
 def attackable(cases: Sequence[SpreadCase]) -> list[SpreadCase]:
-    """The cases whose target differs from the true answer (ignoring case and spaces)."""
+    """The cases that are an attack: a subject, a truth and a different target.
+
+    A few records of the paper's zsRE file have an empty answer, or a target equal to it.
+    """
+
+    def plain(text: str) -> str:
+        return " ".join(text.split()).casefold()
+
     return [
         c
         for c in cases
-        if " ".join(c.target.split()).casefold() != " ".join(c.truth.split()).casefold()
+        if plain(c.subject)
+        and plain(c.truth)
+        and plain(c.target)
+        and plain(c.target) != plain(c.truth)
     ]
 
 
@@ -418,7 +436,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report["setup"] = {
         "data": str(args.data or "shipped (countryinfo capitals)"),
         "cases": len(attackable(cases)),
-        "left_out_target_is_truth": len(cases) - len(attackable(cases)),
+        "left_out_not_an_attack": len(cases) - len(attackable(cases)),
         "agents": args.agents,
         "turns": args.turns,
         "seeds": args.seeds,

@@ -118,3 +118,18 @@ def test_attacker_free_runs_count_every_benign_speaker_held_or_not() -> None:
         hold=True,
     )
     assert guarded["benign_kept"] == 1.0
+
+
+def test_the_attacker_free_side_uses_the_same_memory_and_hold_settings() -> None:
+    warm = run(shipped_cases(0, 6), seeds=[0], agents=5, turns=3, warm=True, hold=True)
+    # warm: each benign agent also writes its prior claim, which must count too
+    assert warm["with_guardians"]["benign_kept"] == 1.0
+
+
+def test_cases_with_an_empty_answer_are_no_attack() -> None:
+    from dataclasses import replace
+
+    from agora.evals.spread import attackable
+
+    case = shipped_cases(0, 1)[0]
+    assert attackable([replace(case, truth=" "), replace(case, target=""), case]) == [case]
