@@ -111,3 +111,15 @@ def test_research_assistant_routes_and_consults(tmp_path: Path) -> None:
     assert all(r.answer for r in results)
     assert max(len(c) for c in chosen) >= 2  # a cross-field question consulted several
     assert any(r.answered_by == "desk" for r in results)
+
+
+def test_guardians_example_quarantines_rolls_back_and_flags_the_hand_off() -> None:
+    lines = load("guardians").main()
+    assert lines[2].startswith("mal: 'Sydney' -> quarantine")
+    assert "contradiction: contradicts 'Australia capital Canberra'" in lines[2]
+    assert "rolled back 1 more fact(s)" in lines[5]
+    assert lines[6] == "visible: ['Australia capital Canberra']"
+    assert "Sydney population 40 million" in lines[7]
+    assert lines[8].startswith("team answer: Canberra")
+    assert any(line.startswith("alert [warning]: flag 'mal'") for line in lines)
+    assert any("[guardian credibility 0.4" in line for line in lines if "ben reads" in line)

@@ -171,14 +171,8 @@ class Guardian:
         findings = [f for f in (c.score(submission, self.context) for c in self.checks) if f]
         findings.sort(key=lambda f: -f.suspicion)
         clean = math.prod(1.0 - self.weights.get(f.check, 1.0) * f.suspicion for f in findings)
-        suspicion = 1.0 - clean
-        action: Action = (
-            "quarantine"
-            if suspicion >= self.quarantine_at
-            else "flag"
-            if suspicion >= self.flag_at
-            else "accept"
-        )
+        credibility = round(max(0.0, min(1.0, clean)), 4)
+        action = self.action_of(credibility)
         if action == "flag" and may_hold and self._is_new(submission, findings):
             self._held.append(submission)
             action = "hold"
@@ -187,8 +181,22 @@ class Guardian:
         if action in ("accept", "quarantine"):
             for origin in submission.origins:
                 self.context.trust.record(origin, accepted=action == "accept")
-        credibility = round(max(0.0, min(1.0, clean)), 4)
         return Verdict(action, credibility, tuple(findings), submission.sender)
+
+    def action_of(self, credibility: float) -> Action:
+        """The action for a credibility (the rounded one a verdict carries), without holds.
+
+        A verdict is decided from its rounded credibility, so whoever reads the credibility
+        on an envelope (a resumed run, say) reaches the same action.
+
+        Example:
+            >>> Guardian().action_of(0.9), Guardian().action_of(0.5), Guardian().action_of(0.3)
+            ('accept', 'flag', 'quarantine')
+        """
+        suspicion = 1.0 - credibility
+        if suspicion >= self.quarantine_at - 1e-9:
+            return "quarantine"
+        return "flag" if suspicion >= self.flag_at - 1e-9 else "accept"
 
     def release(self) -> list[tuple[Submission, Verdict]]:
         """Judge every held claim again, now that others may have spoken; empty the hold.

@@ -13,7 +13,7 @@ from agora.memory.records import Fact
 
 __all__ = ["Action", "FusionConfig", "FusionResult", "noisy_or"]
 
-Action = Literal["added", "merged", "repeat", "private", "superseded", "history"]
+Action = Literal["added", "merged", "repeat", "private", "superseded", "history", "quarantined"]
 
 
 def noisy_or(supports: Iterable[tuple[float, float]]) -> float:
@@ -90,7 +90,8 @@ class FusionResult:
     action: Action
     """``added`` (new fused fact), ``merged`` (new agent on a held fact), ``repeat`` (same
     agent again), ``superseded`` (replaced an older fact), ``history`` (older than the held
-    fact: kept as superseded), or ``private`` (kept in the sender's scope only)."""
+    fact: kept as superseded), ``private`` (kept in the sender's scope only), or
+    ``quarantined`` (set aside unfused, hidden: `Fuser.set_aside`)."""
     fact: Fact
     """The fact as stored after the call."""
     subject: Match

@@ -249,6 +249,38 @@ class Fuser:
             action, stored = self._add(key, fact, agent)
         return FusionResult(action, stored, subject, obj)
 
+    def set_aside(
+        self,
+        claim: KnowledgeClaim,
+        *,
+        agent: str,
+        team: str | None = None,
+        episode: str | None = None,
+    ) -> FusionResult:
+        """Keep `claim` in memory quarantined, without fusing it (a guardian stopped it).
+
+        The claim is stored as its own fact in `agent`'s scope with status ``quarantined``:
+        hidden from every reader and from fusion (it supports nothing, contradicts nothing,
+        counts toward no agent's trust), but kept, with its episode, for review and lineage.
+
+        Raises:
+            InvalidRecordError: a bad claim, agent name or episode; the store is unchanged.
+        """
+        if not isinstance(claim, KnowledgeClaim):
+            raise InvalidRecordError(
+                f"set_aside() takes a KnowledgeClaim, got {type(claim).__name__}", field="claim"
+            )
+        scope = Scope.agent(agent, team=team)
+        subject = self.resolver.resolve(claim.subject)
+        obj = None
+        if claim.relation not in self.config.literal_relations:
+            obj = self.resolver.resolve(claim.object)
+        fact = _fact(claim, subject.entity, obj, scope, agent, episode, None)
+        fact = dataclasses.replace(fact, status="quarantined")
+        self._write_entities(claim, subject, obj)
+        self.store.add_fact(fact)
+        return FusionResult("quarantined", fact, subject, obj)
+
     def _write_entities(self, claim: KnowledgeClaim, subject: Match, obj: Match | None) -> None:
         entities = [subject.entity] + ([obj.entity] if obj is not None else [])
         missing = {e.id: e for e in entities if self.store.get_entity(e.id) is None}

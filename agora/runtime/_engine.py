@@ -13,6 +13,12 @@ checkpoints, so resuming replays the journal to rebuild this state, and a step L
 runs again is answered from the journal (same items, no new model call, no repeated write).
 Graph state and checkpoints carry only item ids.
 
+With a guardian (`Team(guardian=...)`), every answer and every hand-off contribution is
+reviewed before it is journaled and delivered (`RunEngine.review`): the envelope carries the
+verdict's credibility (outside the signature, inside the journal's MAC), readers see it beside
+flagged work, and a quarantined answer or contribution reaches no reader (it stays in the
+trace). A replayed step reads its action back from that credibility (`Guardian.action_of`).
+
 With memory, `RunEngine.apply` also hands each envelope, live or replayed, to the run's
 `agora.runtime._episodes.EpisodeWriter` as an L0 episode (after the step's journal commit),
 which stores it off the event loop, once.
@@ -33,6 +39,7 @@ from langgraph.types import Command
 
 from agora.agents.aggregate import Vote, aggregate
 from agora.agents.decision import AnswerDecision, ConsultDecision, ForwardDecision, SplitDecision
+from agora.agents.guard_checks import Submission
 from agora.agents.router import Route
 from agora.agents.tools import ToolContext
 from agora.errors import DeliveryError, ModelOutputError, RunError, StoreError
@@ -41,7 +48,7 @@ from agora.memory.lineage import message_episode
 from agora.models.base import Usage
 from agora.protocols.conversation import USER, Conversation
 from agora.protocols.envelope import Envelope, EnvelopeBudget
-from agora.protocols.payloads import Answer, Forward, Split, SplitPart, Task
+from agora.protocols.payloads import Alert, Answer, Forward, Split, SplitPart, Task
 from agora.runtime import events
 from agora.runtime._episodes import EpisodeWriter
 from agora.runtime.budget import BudgetTracker
@@ -84,6 +91,7 @@ class _PendingSplit:
     delivery: Delivery  # how the splitter got the task it split
     payload: Split
     answers: dict[str, Answer] = field(default_factory=dict)
+    credibility: dict[str, float | None] = field(default_factory=dict)  # part -> its answer's
 
 
 class _State(TypedDict, total=False):
@@ -110,6 +118,8 @@ class RunEngine:
     splits: dict[str, _PendingSplit] = field(default_factory=dict)
     final: Envelope | None = None
     signed_here: dict[str, str] = field(default_factory=dict)  # envelope id -> its signature
+    withheld: set[str] = field(default_factory=set)  # envelopes a guardian quarantined
+    alerts: list[Alert] = field(default_factory=list)  # the guardian's, live steps only
 
     def __post_init__(self) -> None:
         if self.team.keyring is not None:
@@ -128,7 +138,9 @@ class RunEngine:
         final = self.final
         return Result(
             answer=final.payload.text
-            if final is not None and isinstance(final.payload, Answer)
+            if final is not None
+            and isinstance(final.payload, Answer)
+            and final.id not in self.withheld
             else "",
             answered_by=final.sender if final is not None else "",
             conversation_id=self.conversation.id,
@@ -137,6 +149,9 @@ class RunEngine:
             usage=dict(self.usage),
             routes=list(self.routes),
             elapsed_s=elapsed_s,
+            alerts=list(self.alerts),
+            withheld=sorted(self.withheld),
+            credibility=None if final is None else final.credibility,
         )
 
     def envelope(self, **fields: Any) -> Envelope:
@@ -190,6 +205,14 @@ class RunEngine:
         self.conversation.accept(env)
         self.tracker.hop()
         self.trace.append(env)
+        guardian = self.team.guardian
+        credibility = env.credibility
+        if (
+            guardian is not None
+            and credibility is not None
+            and guardian.action_of(credibility) == "quarantine"
+        ):
+            self.withheld.add(env.id)
         source = self.items.get(step.key)
         if step.route is not None and isinstance(source, Delivery):
             self.routes.append(_route_record(step, source.text))
@@ -236,8 +259,8 @@ class RunEngine:
         if isinstance(payload, Forward):
             to = env.recipients[0]
             work = held.work
-            if payload.contribution:
-                work = (*work, (env.sender, payload.contribution))
+            if payload.contribution and env.id not in self.withheld:
+                work = (*work, (env.sender, _shown(payload.contribution, env.credibility)))
             forwards = held.forwards + 1
             return [
                 Delivery(_key(env, to), env, to, held.text, forwards, held.join, held.part, work)
@@ -254,6 +277,9 @@ class RunEngine:
             return []
         pending = self.splits[held.join]
         pending.answers[held.part or held.recipient] = payload
+        pending.credibility[held.part or held.recipient] = (
+            -1.0 if env.id in self.withheld else env.credibility
+        )
         if len(pending.answers) == len(pending.payload.parts):
             return [Join(f"join>{held.join}", held.join)]
         return []
@@ -387,7 +413,7 @@ class RunEngine:
             self.emit(
                 events.Decided(d.recipient, decision.action, _detail(decision), decided.usage)
             )
-        env = self._decision_envelope(d, decision, neighbours)
+        env = self.review(self._decision_envelope(d, decision, neighbours))
         return StepRecord(
             d.id, d.recipient, env, decided.usage, None if route is None else route.to_dict()
         )
@@ -488,7 +514,14 @@ class RunEngine:
         pending = self.splits[j.split_id]
         d = pending.delivery
         split = pending.payload
-        parts = [(p.to, pending.answers[p.to].text) for p in split.parts]
+        shown = [p for p in split.parts if pending.credibility.get(p.to) != -1.0]
+        if not shown:  # a guardian quarantined every answer: nothing to combine
+            text = f"No answer to combine: the guardian withheld all {len(split.parts)}."
+            self.emit(events.Decided(d.recipient, "answer", text, Usage()))
+            return StepRecord(j.id, d.recipient, self.review(self._answer(d, text)), Usage())
+        parts = [
+            (p.to, _shown(pending.answers[p.to].text, pending.credibility.get(p.to))) for p in shown
+        ]
         if split.mode == "experts" and split.aggregate != "synthesize":
             votes = [
                 Vote(
@@ -497,18 +530,56 @@ class RunEngine:
                     p.weight or 0.0,
                     pending.answers[p.to].confidence,
                 )
-                for p in split.parts
+                for p in shown
             ]
             combined = aggregate(split.aggregate, votes)
             detail = f"{split.aggregate}: {combined.text} ({combined.support:.0%})"
             self.emit(events.Decided(d.recipient, "answer", detail, Usage()))
-            return StepRecord(j.id, d.recipient, self._answer(d, combined.text), Usage())
+            env = self.review(self._answer(d, combined.text))
+            return StepRecord(j.id, d.recipient, env, Usage())
         agent = self.team.member(d.recipient)
         self.tracker.check_tokens()
         self.emit(events.Thinking(d.recipient, f"combining {len(parts)} answers"))
         text, usage = await agent.synthesize(d.text, parts)
         self.emit(events.Decided(d.recipient, "answer", text, usage))
-        return StepRecord(j.id, d.recipient, self._answer(d, text), usage)
+        return StepRecord(j.id, d.recipient, self.review(self._answer(d, text)), usage)
+
+    def review(self, env: Envelope) -> Envelope:
+        """`env` as the team's guardian judged it: with its credibility, or unchanged.
+
+        Answers and hand-off contributions are reviewed (splits only restate the task). The
+        verdict's alert is kept for the `Result` and, when someone listens, emitted.
+        """
+        guardian = self.team.guardian
+        if guardian is None:
+            return env
+        payload = env.payload
+        if isinstance(payload, Answer):
+            text = payload.text
+        elif isinstance(payload, Forward) and payload.contribution:
+            text = payload.contribution
+        else:
+            return env
+        verdict = guardian.review(
+            Submission(sender=env.sender, text=text, envelope=env), may_hold=False
+        )
+        alert = verdict.alert()
+        if alert is not None:
+            self.alerts.append(alert)
+        if self.listening:
+            self.emit(
+                events.Reviewed(
+                    env.id, env.sender, verdict.action, verdict.credibility, verdict.reasons
+                )
+            )
+        return env.model_copy(update={"credibility": verdict.credibility})
+
+
+def _shown(text: str, credibility: float | None) -> str:
+    """Text as a reader sees it: flagged text carries the guardian's credibility beside it."""
+    if credibility is None or credibility >= 1.0:
+        return text
+    return f"{text} [guardian credibility {credibility:.2f}]"
 
 
 def _route_record(step: StepRecord, task: str) -> RouteRecord:

@@ -11,7 +11,16 @@ from agora.protocols.envelope import Envelope
 if TYPE_CHECKING:
     from agora.runtime.result import Result
 
-__all__ = ["Delivered", "Decided", "Event", "Finished", "NoFit", "Thinking", "ToolUsed"]
+__all__ = [
+    "Decided",
+    "Delivered",
+    "Event",
+    "Finished",
+    "NoFit",
+    "Reviewed",
+    "Thinking",
+    "ToolUsed",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +78,26 @@ class NoFit:
 
 
 @dataclass(frozen=True, slots=True)
+class Reviewed:
+    """The team's guardian judged an answer or a hand-off before it was delivered.
+
+    Attributes:
+        envelope_id: the envelope judged (its ``credibility`` is set in the trace).
+        sender: who sent it.
+        action: ``accept``, ``flag`` (delivered, with its credibility shown) or
+            ``quarantine`` (delivered to no reader; kept in the trace).
+        credibility: the verdict's credibility, in [0, 1].
+        reasons: each check's finding as ``check: reason``.
+    """
+
+    envelope_id: str
+    sender: str
+    action: str
+    credibility: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Finished:
     """The run ended with an answer; `result` is what `Team.run` returns."""
 
@@ -76,4 +105,4 @@ class Finished:
 
 
 #: Anything a run emits.
-Event = Delivered | Thinking | ToolUsed | Decided | NoFit | Finished
+Event = Delivered | Thinking | ToolUsed | Decided | NoFit | Reviewed | Finished

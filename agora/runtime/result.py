@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from agora.agents.router import Route
 from agora.models.base import Usage
 from agora.protocols.envelope import Envelope
+from agora.protocols.payloads import Alert
 
 __all__ = ["Result", "RouteRecord"]
 
@@ -44,6 +45,11 @@ class Result:
         usage: model usage per agent.
         routes: the router's choices, in the order they were made.
         elapsed_s: wall time of the run.
+        alerts: the team guardian's alerts (flags and quarantines), in the order judged;
+            steps replayed from a journal on resume are not judged again.
+        withheld: ids of the envelopes the guardian quarantined: kept in `trace`, read by
+            no agent. If the final answer is one of them, `answer` is empty.
+        credibility: the guardian's credibility of the final answer (``None``: no guardian).
     """
 
     answer: str
@@ -54,6 +60,9 @@ class Result:
     usage: dict[str, Usage] = field(default_factory=dict)
     routes: list[RouteRecord] = field(default_factory=list)
     elapsed_s: float = 0.0
+    alerts: list[Alert] = field(default_factory=list)
+    withheld: list[str] = field(default_factory=list)
+    credibility: float | None = None
 
     @property
     def total_usage(self) -> Usage:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from agora._checks import check_text, check_texts, is_name
 from agora._sync import run_sync
 from agora.agents.agent import Agent
+from agora.agents.guardian import Guardian
 from agora.agents.router import Router
 from agora.errors import (
     AgoraError,
@@ -35,6 +36,8 @@ from agora.runtime.result import Result
 if TYPE_CHECKING:
     from agora.memory.fusion import Fuser, FusionResult
     from agora.memory.retrieval import Retriever
+    from agora.protocols.envelope import Envelope
+    from agora.protocols.payloads import KnowledgeClaim
     from agora.runtime._engine import RunEngine
 
 __all__ = ["Team"]
@@ -86,6 +89,14 @@ class Team:
             envelope is signed by its sender and verified on receipt (a spoofed, tampered or
             replayed one is an `IdentityError`), and the journal's rows carry MACs, so
             `resume` refuses a journal changed by hand. Default: no signing.
+        guardian: an `agora.agents.Guardian` on the team's paths: every answer and hand-off
+            contribution is reviewed before it is delivered (its credibility is set on the
+            envelope and shown to readers beside flagged work; a quarantined one reaches no
+            reader, stays in the trace and is listed in `Result.withheld` with an alert in
+            `Result.alerts`; a quarantined final answer leaves `Result.answer` empty), and
+            `learn_facts` reviews each claim before fusing it. A guardian without a store
+            checks claims against the team's memory store, one without a keyring verifies
+            with the team's. Default: none.
 
     Example:
         >>> from agora.testing import ScriptedModel
@@ -111,6 +122,7 @@ class Team:
         memory_tokens: int = 400,
         name: str = "team",
         keyring: Keyring | None = None,
+        guardian: Guardian | None = None,
     ) -> None:
         if isinstance(agents, Agent) or not isinstance(agents, Iterable):
             raise ConfigError("Team takes a list of agents, e.g. Team([triage, expert])")
@@ -175,6 +187,15 @@ class Team:
                 raise ConfigError(f"keyring must be a Keyring, got {type(keyring).__name__}")
             for who in (USER, *self.agents):
                 self._check_signer(who)
+        if guardian is not None and not isinstance(guardian, Guardian):
+            raise ConfigError(
+                f"guardian must be an agora.agents.Guardian, got {type(guardian).__name__}"
+            )
+        if guardian is not None and guardian.context.store is None and memory is not None:
+            guardian.context.store = memory.store
+        if guardian is not None and guardian.context.keyring is None:
+            guardian.context.keyring = keyring
+        self.guardian = guardian
         self._retired: dict[str, Agent] = {}
         self._running = 0
 
@@ -286,6 +307,11 @@ class Team:
         Facts the fuser stores are added to the team's retriever index, so the next
         decisions can use them.
 
+        With a `guardian`, each claim is reviewed first (by the agent that made it, with the
+        answer's envelope for the identity check): accepted and flagged claims are fused, a
+        quarantined one is kept hidden and unfused (`Fuser.set_aside`, action
+        ``"quarantined"``), and answers the run's guardian withheld are not learnt from.
+
         Raises:
             UserError: `result` is not a Result.
             ModelOutputError: an agent's model gave no valid claims after the repair retry.
@@ -311,6 +337,7 @@ class Team:
             if isinstance(env.payload, Answer)
             and env.payload.text.strip()
             and (env.sender, env.parent_id) not in relayed
+            and env.id not in result.withheld
         ]
         writer = EpisodeWriter(fuser.store)  # kept if there: the run's own, with `verified`
         for _, episode in answers:
@@ -320,10 +347,21 @@ class Team:
         for env, episode in answers:
             agent = self.member(env.sender)
             for claim in await extract_claims(agent.model, env.payload.text):
-                done.append(fuser.fuse(claim, agent=agent.name, team=self.name, episode=episode.id))
+                stopped = self.guardian is not None and self._stopped(claim, env)
+                learn = fuser.set_aside if stopped else fuser.fuse
+                done.append(learn(claim, agent=agent.name, team=self.name, episode=episode.id))
         if self.memory is not None and done:
-            self.memory.index_facts([outcome.fact for outcome in done])
+            self.memory.index_facts([o.fact for o in done if o.action != "quarantined"])
         return done
+
+    def _stopped(self, claim: KnowledgeClaim, env: Envelope) -> bool:
+        """Whether the guardian quarantines `claim`, made in `env`'s answer."""
+        from agora.agents.guard_checks import Submission
+
+        assert self.guardian is not None
+        text = claim.text or f"{claim.subject} {claim.relation} {claim.object}"
+        submission = Submission(sender=env.sender, text=text, claim=claim, envelope=env)
+        return self.guardian.review(submission, may_hold=False).action == "quarantine"
 
     # -- running ------------------------------------------------------------------------
 
