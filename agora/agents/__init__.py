@@ -18,6 +18,7 @@ from agora.agents.decision import (
     decision_type,
 )
 from agora.agents.guard_checks import (
+    AsyncCheck,
     Check,
     ContradictionCheck,
     CorroborationCheck,
@@ -36,6 +37,7 @@ from agora.agents.tools import Tool, ToolContext, as_tool
 
 __all__ = [
     "Agent",
+    "AsyncCheck",
     "Check",
     "ContradictionCheck",
     "CorroborationCheck",

@@ -16,7 +16,7 @@ Checks:
 - `PersuasionCheck`: cues of a persuasion attack — long, certain, evidence-heavy text, which
   is what the attack in *Flooding Spread of Manipulated Knowledge* trains for.
 - `FactCheck`: a model asked, with what memory retrieves, whether the claim holds (optional;
-  any `Model`).
+  the embedded model by default, or any `Model`; awaited on a running team: `AsyncCheck`).
 
 Example:
     >>> check = PersuasionCheck()
@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agora.errors import AgoraError, IdentityError
+from agora._sync import run_sync
+from agora.errors import AgoraError, ConfigError, IdentityError
 from agora.protocols.envelope import Envelope
 from agora.protocols.payloads import KnowledgeClaim
 
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from agora.models.base import Model
 
 __all__ = [
+    "AsyncCheck",
     "Check",
     "ContradictionCheck",
     "CorroborationCheck",
@@ -302,23 +304,74 @@ class _Judgement(BaseModel):
     reason: str = Field(default="", max_length=160)
 
 
-@dataclass(slots=True)
 class FactCheck:
     """A model judges the claim against what memory knows (retrieval) and its own knowledge.
 
-    Attributes:
-        model: any `Model` (a small local one works: the output is a three-way enum).
+    The model is the embedded local one unless you pass another (any `Model`, or a spec
+    such as ``"http://127.0.0.1:8080/v1#qwen"``); a spec is resolved on first use, so
+    building a guardian loads nothing. The output is a three-way enum, which small local
+    models manage.
+
+    A guardian on a running team calls `ascore` (the model is awaited, the event loop keeps
+    running); `score` is the same for scripts without a running loop.
+
+    Args:
+        model: a `Model` or a model spec (default ``"local"``: the embedded model).
         contradicted: the suspicion of a claim the model says is contradicted.
         unknown: the suspicion of one it cannot judge.
+
+    Raises:
+        ConfigError: `model` is neither a `Model` nor a spec string, or a suspicion is not
+            in [0, 1].
+
+    Example:
+        >>> from agora.testing import ScriptedModel
+        >>> check = FactCheck(ScriptedModel([{"verdict": "contradicted", "reason": "no"}]))
+        >>> check.score(Submission(sender="m", text="The moon is cheese."), GuardContext())
+        Finding(check='fact_check', suspicion=0.8, reason='model says contradicted: no')
     """
 
-    model: Model
-    contradicted: float = 0.8
-    unknown: float = 0.1
-    name: str = "fact_check"
+    name = "fact_check"
+
+    def __init__(
+        self, model: Model | str = "local", *, contradicted: float = 0.8, unknown: float = 0.1
+    ) -> None:
+        from agora.models.base import Model
+
+        if not isinstance(model, Model | str) or (isinstance(model, str) and not model.strip()):
+            raise ConfigError(
+                f"FactCheck needs a Model or a model spec such as 'local', got {model!r}"
+            )
+        for label, value in (("contradicted", contradicted), ("unknown", unknown)):
+            if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+                raise ConfigError(f"FactCheck's {label} must be in [0, 1], got {value!r}")
+        self._spec = model
+        self.contradicted = float(contradicted)
+        self.unknown = float(unknown)
+
+    def __repr__(self) -> str:
+        spec = self._spec if isinstance(self._spec, str) else self._spec.name
+        return f"FactCheck(model={spec!r})"
+
+    @property
+    def model(self) -> Model:
+        """The model that judges (a spec is resolved, and the model built, on first use)."""
+        from agora.models.spec import model_from_spec
+
+        if isinstance(self._spec, str):
+            self._spec = model_from_spec(self._spec)
+        return self._spec
 
     def score(self, submission: Submission, context: GuardContext) -> Finding | None:
-        """Ask the model (synchronously: guardians sit on the path of a message)."""
+        """Ask the model and wait (outside a running event loop; there, use `ascore`).
+
+        Raises:
+            UserError: called inside a running event loop.
+        """
+        return run_sync(self.ascore(submission, context))
+
+    async def ascore(self, submission: Submission, context: GuardContext) -> Finding | None:
+        """Ask the model without blocking the event loop; a failed request is "unknown"."""
         from agora.models.base import Message
 
         claim = submission.claim
@@ -331,7 +384,7 @@ class FactCheck:
             prompt += "Known facts:\n" + "\n".join(f"- {text}" for text in known[:5]) + "\n"
         prompt += "Is the claim supported, contradicted, or unknown? Reply with JSON."
         try:
-            reply = self.model.request_sync(
+            reply = await self.model.request(
                 [Message("system", "You check facts. Be strict."), Message("user", prompt)],
                 _Judgement,
             )
@@ -343,6 +396,17 @@ class FactCheck:
             return None
         suspicion = self.contradicted if judgement.verdict == "contradicted" else self.unknown
         return Finding(self.name, suspicion, f"model says {judgement.verdict}: {judgement.reason}")
+
+
+@runtime_checkable
+class AsyncCheck(Check, Protocol):
+    """A check that can also score without blocking the event loop (e.g. `FactCheck`).
+
+    `agora.agents.guardian.Guardian.areview` awaits `ascore` where a check has one.
+    """
+
+    async def ascore(self, submission: Submission, context: GuardContext) -> Finding | None:
+        """What this check finds about `submission`, awaited."""
 
 
 def _facts_on(

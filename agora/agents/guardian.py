@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from agora.agents.guard_checks import (
+    AsyncCheck,
     Check,
     ContradictionCheck,
     CorroborationCheck,
@@ -167,8 +168,32 @@ class Guardian:
         self._held: list[Submission] = []
 
     def review(self, submission: Submission, *, may_hold: bool = True) -> Verdict:
-        """Run every check on `submission`, decide, and update the sender's trust."""
-        findings = [f for f in (c.score(submission, self.context) for c in self.checks) if f]
+        """Run every check on `submission`, decide, and update the sender's trust.
+
+        Checks that ask a model (`FactCheck`) wait for it here; inside a running event loop
+        use `areview`.
+        """
+        findings = [c.score(submission, self.context) for c in self.checks]
+        return self._decide(submission, findings, may_hold=may_hold)
+
+    async def areview(self, submission: Submission, *, may_hold: bool = True) -> Verdict:
+        """`review` without blocking the event loop: checks with an ``ascore`` are awaited.
+
+        A `agora.Team` with a guardian calls this on every answer and hand-off, so a model
+        fact-check runs while the team's other work goes on.
+        """
+        findings = []
+        for check in self.checks:
+            if isinstance(check, AsyncCheck):
+                findings.append(await check.ascore(submission, self.context))
+            else:
+                findings.append(check.score(submission, self.context))
+        return self._decide(submission, findings, may_hold=may_hold)
+
+    def _decide(
+        self, submission: Submission, found: Sequence[Finding | None], *, may_hold: bool
+    ) -> Verdict:
+        findings = [f for f in found if f is not None]
         findings.sort(key=lambda f: -f.suspicion)
         clean = math.prod(1.0 - self.weights.get(f.check, 1.0) * f.suspicion for f in findings)
         credibility = round(max(0.0, min(1.0, clean)), 4)

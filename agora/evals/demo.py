@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import random
 import re
 import sys
@@ -52,6 +51,7 @@ from agora.agents.agent import Agent
 from agora.cli.atlas import Atlas
 from agora.cli.demo import build_demo_team
 from agora.errors import AgoraError
+from agora.evals.stats import wilson
 from agora.models.base import Model, ModelSettings, Usage
 from agora.runtime.team import Team
 
@@ -272,21 +272,6 @@ def run(
         generation_tok_s=usage.tokens_per_s,
         failures=failures,
     )
-
-
-def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for a proportion.
-
-    Example:
-        >>> [round(x, 3) for x in wilson(19, 20)]
-        [0.764, 0.991]
-    """
-    if n == 0:
-        return (0.0, 1.0)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

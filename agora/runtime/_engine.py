@@ -413,7 +413,7 @@ class RunEngine:
             self.emit(
                 events.Decided(d.recipient, decision.action, _detail(decision), decided.usage)
             )
-        env = self.review(self._decision_envelope(d, decision, neighbours))
+        env = await self.review(self._decision_envelope(d, decision, neighbours))
         return StepRecord(
             d.id, d.recipient, env, decided.usage, None if route is None else route.to_dict()
         )
@@ -518,7 +518,7 @@ class RunEngine:
         if not shown:  # a guardian quarantined every answer: nothing to combine
             text = f"No answer to combine: the guardian withheld all {len(split.parts)}."
             self.emit(events.Decided(d.recipient, "answer", text, Usage()))
-            return StepRecord(j.id, d.recipient, self.review(self._answer(d, text)), Usage())
+            return StepRecord(j.id, d.recipient, await self.review(self._answer(d, text)), Usage())
         parts = [
             (p.to, _shown(pending.answers[p.to].text, pending.credibility.get(p.to))) for p in shown
         ]
@@ -535,16 +535,16 @@ class RunEngine:
             combined = aggregate(split.aggregate, votes)
             detail = f"{split.aggregate}: {combined.text} ({combined.support:.0%})"
             self.emit(events.Decided(d.recipient, "answer", detail, Usage()))
-            env = self.review(self._answer(d, combined.text))
+            env = await self.review(self._answer(d, combined.text))
             return StepRecord(j.id, d.recipient, env, Usage())
         agent = self.team.member(d.recipient)
         self.tracker.check_tokens()
         self.emit(events.Thinking(d.recipient, f"combining {len(parts)} answers"))
         text, usage = await agent.synthesize(d.text, parts)
         self.emit(events.Decided(d.recipient, "answer", text, usage))
-        return StepRecord(j.id, d.recipient, self.review(self._answer(d, text)), usage)
+        return StepRecord(j.id, d.recipient, await self.review(self._answer(d, text)), usage)
 
-    def review(self, env: Envelope) -> Envelope:
+    async def review(self, env: Envelope) -> Envelope:
         """`env` as the team's guardian judged it: with its credibility, or unchanged.
 
         Answers and hand-off contributions are reviewed (splits only restate the task). The
@@ -560,7 +560,7 @@ class RunEngine:
             text = payload.contribution
         else:
             return env
-        verdict = guardian.review(
+        verdict = await guardian.areview(
             Submission(sender=env.sender, text=text, envelope=env), may_hold=False
         )
         alert = verdict.alert()

@@ -347,21 +347,22 @@ class Team:
         for env, episode in answers:
             agent = self.member(env.sender)
             for claim in await extract_claims(agent.model, env.payload.text):
-                stopped = self.guardian is not None and self._stopped(claim, env)
+                stopped = self.guardian is not None and await self._stopped(claim, env)
                 learn = fuser.set_aside if stopped else fuser.fuse
                 done.append(learn(claim, agent=agent.name, team=self.name, episode=episode.id))
         if self.memory is not None and done:
             self.memory.index_facts([o.fact for o in done if o.action != "quarantined"])
         return done
 
-    def _stopped(self, claim: KnowledgeClaim, env: Envelope) -> bool:
+    async def _stopped(self, claim: KnowledgeClaim, env: Envelope) -> bool:
         """Whether the guardian quarantines `claim`, made in `env`'s answer."""
         from agora.agents.guard_checks import Submission
 
         assert self.guardian is not None
         text = claim.text or f"{claim.subject} {claim.relation} {claim.object}"
         submission = Submission(sender=env.sender, text=text, claim=claim, envelope=env)
-        return self.guardian.review(submission, may_hold=False).action == "quarantine"
+        verdict = await self.guardian.areview(submission, may_hold=False)
+        return verdict.action == "quarantine"
 
     # -- running ------------------------------------------------------------------------
 

@@ -208,3 +208,34 @@ def test_a_claim_on_a_known_fact_is_judged_at_once_even_when_holding() -> None:
     guardian = Guardian(store=store_with_truth(), hold_new=True)
     assert guardian.review(Submission(sender="m", text="", claim=CLAIM)).action == "quarantine"
     assert guardian.held == ()
+
+
+def test_a_fact_check_defaults_to_the_embedded_model_and_loads_it_only_when_used() -> None:
+    from agora.errors import ConfigError
+
+    check = FactCheck()
+    assert repr(check) == "FactCheck(model='local')"  # nothing built yet
+    with pytest.raises(ConfigError, match="model spec"):
+        FactCheck(3)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="contradicted"):
+        FactCheck(contradicted=1.5)
+    with pytest.raises(ConfigError, match="unknown model spec"):
+        _ = FactCheck("gpt-4").model  # a bad spec fails where it is first used, typed
+
+
+def test_a_fact_check_waits_outside_a_loop_and_is_awaited_inside_one() -> None:
+    import asyncio
+
+    from agora.errors import UserError
+
+    model = ScriptedModel([{"verdict": "contradicted", "reason": "no"}] * 2)
+    guardian = Guardian([FactCheck(model)])
+    claim = Submission(sender="m", text="The moon is cheese.")
+    assert guardian.review(claim).action == "quarantine"
+
+    async def inside() -> str:
+        with pytest.raises(UserError):
+            guardian.review(claim)  # blocking inside a loop is refused, not hung
+        return (await guardian.areview(claim)).action
+
+    assert asyncio.run(inside()) == "quarantine"

@@ -240,3 +240,26 @@ def test_answers_the_run_withheld_are_not_learnt_from() -> None:
 def test_a_guardian_that_is_not_one_is_a_config_error(guardian: object) -> None:
     with pytest.raises(ConfigError, match="guardian must be"):
         Team([Agent("a", FunctionModel(lambda m, s: "x"))], guardian=guardian)  # type: ignore[arg-type]
+
+
+def test_a_model_fact_check_on_a_team_is_awaited_on_the_event_loop() -> None:
+    from agora.agents import FactCheck
+
+    judged: list[str] = []
+
+    def judge(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+        claim = messages[-1].content
+        judged.append(claim)
+        verdict = "contradicted" if "mark editor" in claim else "supported"
+        return json.dumps({"verdict": verdict, "reason": "checked"})
+
+    guardian = Guardian([FactCheck(FunctionModel(judge))])
+    team, prompts = chain(guardian)
+    result = team.run_sync("Write a slogan")
+    editor = next(
+        env for env in result.trace if env.sender == "editor" and isinstance(env.payload, Forward)
+    )
+    assert result.withheld == [editor.id]
+    assert any("model says contradicted" in alert.text for alert in result.alerts)
+    assert "mark drafter" in prompts[-1] and "mark editor" not in prompts[-1]
+    assert len(judged) == 3  # two hand-offs and the answer, each asked once
