@@ -395,7 +395,7 @@ class RunEngine:
         try:
             decided = await agent.decide(
                 d.text,
-                context=self._context(d),
+                context=await self._context(d),
                 neighbours=neighbours,
                 route=route,
                 handoff=d.work,
@@ -428,8 +428,12 @@ class RunEngine:
         if scores and max(sim for _, sim in scores) < router.min_fit:
             self.emit(events.NoFit(d.recipient, d.text, scores, router.min_fit))
 
-    def _context(self, d: Delivery) -> str:
-        """The sender's context plus what the holder's memory knows about the task."""
+    async def _context(self, d: Delivery) -> str:
+        """The sender's context plus what the holder's memory knows about the task.
+
+        Retrieval (the query's embedding, the store's reads) runs in a worker thread, so the
+        event loop keeps serving the run's other branches meanwhile.
+        """
         payload = d.envelope.payload
         context = payload.context if isinstance(payload, Task) else ""
         memory = self.team.memory
@@ -438,7 +442,9 @@ class RunEngine:
         from agora.memory.scope import Scope
 
         scope = Scope.agent(d.recipient, team=self.team.name)
-        known = memory.retrieve(d.text, scope=scope, token_budget=self.team.memory_tokens)
+        known = await asyncio.to_thread(
+            memory.retrieve, d.text, scope=scope, token_budget=self.team.memory_tokens
+        )
         if not known.facts:
             return context
         return f"{context}\n\n{known.to_prompt()}" if context else known.to_prompt()
