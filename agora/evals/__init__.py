@@ -3,6 +3,11 @@
 - `agora.evals.routing`: does the `Router` pick the right expert? Top-1, top-K and dynamic K
   on clear and ambiguous tasks, learned vs static routing, and the end-to-end `Team` path.
   Run it with ``python -m agora.evals.routing``.
+- `agora.evals.bigbench`: routing on BIG-bench: one expert per task, profiles from the
+  tasks' own descriptions and keywords, top-K, dynamic K, calibration and abstention against
+  BM25, nearest-example and centroid baselines. ``python -m agora.evals.bigbench fetch``
+  once, then ``python -m agora.evals.bigbench run``.
+- `agora.evals.stats`: the 95% intervals the evals report.
 - `agora.evals.tasks`: the labelled task set and the expert definitions it is scored against.
 - `agora.evals.fusion`: how good is the fused knowledge graph of many noisy agents?
   Run it with ``python -m agora.evals.fusion``.

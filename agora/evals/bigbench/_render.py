@@ -1,0 +1,80 @@
+"""Rendering a BIG-bench routing `Report` as a rich table (internal; the CLI's output path)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from agora.evals.bigbench.evaluate import Interval, Report
+
+__all__ = ["render", "table"]
+
+COLUMNS = (
+    "method",
+    "top-1",
+    "top-3",
+    "dynamic K right",
+    "mean K",
+    "ECE",
+    "abstains, no expert",
+    "abstains, in family",
+)
+
+
+def _pct(value: Interval) -> str:
+    half = (value.high - value.low) / 2
+    return f"{100 * value.mean:.1f} ± {100 * half:.1f}"
+
+
+def table(report: Report) -> Table:
+    """The report's one table: a row per method, 95% intervals over seeds."""
+    seeds = report.seeds
+    title = (
+        f"Routing on {report.suite}: {len(report.families)} families, {report.held_out} held "
+        f"out per seed; embedder {report.embedder}; seeds {seeds[0]}-{seeds[-1]} "
+        f"({len(seeds)}); % ± 95% CI half-width"
+    )
+    out = Table(title=title, box=box.SIMPLE_HEAD)
+    for name in COLUMNS:
+        out.add_column(name, justify="left" if name == "method" else "right")
+    for row in report.rows:
+        half_k = (row.mean_k.high - row.mean_k.low) / 2
+        label = f"{row.method} [dim]({row.kind})[/]"
+        out.add_row(
+            label,
+            _pct(row.top1),
+            _pct(row.top_k),
+            _pct(row.dynamic),
+            f"{row.mean_k.mean:.2f} ± {half_k:.2f}",
+            f"{row.ece.mean:.3f} ± {(row.ece.high - row.ece.low) / 2:.3f}",
+            _pct(row.abstain),
+            _pct(row.false_abstain),
+        )
+    return out
+
+
+def render(report: Report, console: Console | None = None) -> None:
+    """Print `report` on `console` (default: standard output).
+
+    Example:
+        >>> import io
+        >>> from agora.evals.bigbench.evaluate import Report
+        >>> console = Console(record=True, file=io.StringIO(), width=160)
+        >>> render(Report(suite="bbh", embedder="hash", seeds=[0], families=[], held_out=0,
+        ...               per_family=40), console)
+        >>> "Routing on bbh" in console.export_text()
+        True
+    """
+    console = console or Console()
+    console.print(table(report))
+    n = {row.method: (row.n_test, row.n_unseen) for row in report.rows}
+    if n:
+        test, unseen = next(iter(n.values()))
+        console.print(
+            f"{test} in-family and {unseen} no-expert test examples over all seeds "
+            "(a model row scores a sample)."
+        )
