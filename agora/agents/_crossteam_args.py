@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from agora._checks import check_bool, check_int, check_number
 from agora.agents.agent import Agent
 from agora.errors import ConfigError, ProtocolError, UserError
 from agora.identity import Keyring
+from agora.models.base import Model, ModelSettings
 from agora.protocols.conversation import USER
 from agora.protocols.payloads import MAX_TEXT, Task
 from agora.runtime.budget import Budget
@@ -149,3 +151,51 @@ def scoring_function(scorer: Any) -> Callable[[str], float] | None:
         return None
     method = getattr(scorer, "score", None)
     return method if callable(method) else scorer  # type: ignore[no-any-return]
+
+
+def diverse_teams(
+    models: Model | str | Sequence[Model | str],
+    *,
+    teams: int,
+    temperatures: Sequence[float] | None,
+    personas: Sequence[str],
+    settings: ModelSettings,
+    max_answer_chars: int,
+    instructions: str,
+) -> tuple[list[Team], Agent]:
+    """One-agent teams differing in temperature, persona and model, and an aggregator."""
+    from agora.runtime.team import Team
+
+    pool = [models] if isinstance(models, Model | str) else list(models)
+    check_int(teams, "teams", low=1, high=MAX_TEAMS)
+    if temperatures is None:
+        step = 0.8 / max(1, teams - 1)
+        temperatures = [round(0.2 + step * i, 6) for i in range(teams)]
+    if len(temperatures) < teams or (personas and len(personas) < teams) or not pool:
+        raise ConfigError(
+            "give at least one model, and one temperature (and persona, if any) for each "
+            f"of the {teams} teams"
+        )
+    built = [
+        Team(
+            [
+                Agent(
+                    "solver",
+                    pool[i % len(pool)],
+                    instructions=personas[i] if personas else "",
+                    settings=replace(settings, temperature=temperatures[i]),
+                    max_answer_chars=max_answer_chars,
+                )
+            ],
+            name=f"team{i}",
+        )
+        for i in range(teams)
+    ]
+    aggregator = Agent(
+        "aggregator",
+        pool[0],
+        instructions=instructions,
+        settings=settings,
+        max_answer_chars=max_answer_chars,
+    )
+    return built, aggregator

@@ -44,15 +44,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from agora._checks import check_int
 from agora._sync import run_sync
 from agora.agents._crossteam_args import (
-    MAX_TEAMS,
     approx_tokens,
     check_keyring,
     check_options,
     check_teams,
     clip,
+    diverse_teams,
     gather_or_cancel,
     scoring_function,
     task_payload,
@@ -68,7 +67,7 @@ from agora.agents.pool import (
     top_half,
 )
 from agora.agents.prompts import aggregation_messages, lesson_messages, revision_context
-from agora.errors import AgoraError, BudgetExceeded, ConfigError, RunError
+from agora.errors import AgoraError, BudgetExceeded, RunError
 from agora.identity import Keyring, sign, verifier
 from agora.models.base import Model, ModelSettings, Usage
 from agora.protocols.conversation import USER, Conversation
@@ -184,42 +183,16 @@ class CrossTeam:
             >>> [t.member("solver").settings.temperature for t in ct.teams]
             [0.2, 0.6, 1.0]
         """
-        from agora.runtime.team import Team
-
-        single = isinstance(models, Model | str)
-        pool: list[Model | str] = [models] if single else list(models)  # type: ignore[list-item, arg-type]
-        check_int(teams, "teams", low=1, high=MAX_TEAMS)
-        if temperatures is None:
-            step = 0.8 / max(1, teams - 1)
-            temperatures = [round(0.2 + step * i, 6) for i in range(teams)]
-        if len(temperatures) < teams or (personas and len(personas) < teams) or not pool:
-            raise ConfigError(
-                f"give at least one model, and one temperature (and persona, if any) for each "
-                f"of the {teams} teams"
-            )
-        base = settings or ModelSettings(max_tokens=1024)
-        built = [
-            Team(
-                [
-                    Agent(
-                        "solver",
-                        pool[i % len(pool)],
-                        instructions=personas[i] if personas else "",
-                        settings=replace(base, temperature=temperatures[i]),
-                        max_answer_chars=max_answer_chars,
-                    )
-                ],
-                name=f"team{i}",
-            )
-            for i in range(teams)
-        ]
-        aggregator = options.pop("aggregator", None) or Agent(
-            "aggregator",
-            pool[0],
-            instructions=_MERGER,
-            settings=base,
+        built, default = diverse_teams(
+            models,
+            teams=teams,
+            temperatures=temperatures,
+            personas=personas,
+            settings=settings or ModelSettings(max_tokens=1024),
             max_answer_chars=max_answer_chars,
+            instructions=_MERGER,
         )
+        aggregator = options.pop("aggregator", None) or default
         return cls(built, aggregator, **options)
 
     async def run(self, task: str, *, context: str = "") -> CrossTeamResult:

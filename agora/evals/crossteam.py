@@ -218,6 +218,7 @@ def _row(
     solved = sum(o.solved for o in everything)
     if len(rates) == 1:
         low, high = wilson(solved, len(everything))
+    low, high = max(0.0, low), min(1.0, high)  # a t-interval of a share can overrun [0, 1]
     deltas = [
         rate - statistics.fmean(o.solved for o in base[seed])
         for rate, seed in zip(rates, by_seed, strict=True)
