@@ -13,7 +13,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agora._version import __version__
-from agora.agents import Agent, Decided, Guardian, Route, Router, Tool, ToolContext, Verdict
+from agora.agents import (
+    Agent,
+    CrossTeam,
+    CrossTeamResult,
+    Decided,
+    Guardian,
+    Route,
+    Router,
+    Tool,
+    ToolContext,
+    Verdict,
+)
 from agora.embeddings import Embedder, HashEmbedder, MiniLMEmbedder, default_embedder
 from agora.errors import (
     AgoraError,
@@ -67,7 +78,9 @@ from agora.protocols import (
     Critique,
     Envelope,
     Forward,
+    Insight,
     KnowledgeClaim,
+    Proposal,
     Split,
     SplitPart,
     Task,
@@ -84,6 +97,8 @@ __all__ = [
     # agents and teams
     "Agent",
     "Budget",
+    "CrossTeam",
+    "CrossTeamResult",
     "Decided",
     "Guardian",
     "Network",
@@ -133,7 +148,9 @@ __all__ = [
     "Critique",
     "Envelope",
     "Forward",
+    "Insight",
     "KnowledgeClaim",
+    "Proposal",
     "Split",
     "SplitPart",
     "Task",

@@ -123,3 +123,19 @@ def test_guardians_example_quarantines_rolls_back_and_flags_the_hand_off() -> No
     assert lines[8].startswith("team answer: Canberra")
     assert any(line.startswith("alert [warning]: flag 'mal'") for line in lines)
     assert any("[guardian credibility 0.4" in line for line in lines if "ben reads" in line)
+
+
+def test_crossteam_example_prunes_merges_and_ends_on_a_passing_answer() -> None:
+    lines = load("crossteam").main()
+    assert (
+        lines[0]
+        == "insight team0: runs; passes 2 of 3 examples; is_leap(1900) gave True, expected False"
+    )
+    assert any(line.startswith("insight team2: does not run: SyntaxError") for line in lines)
+    assert "pruned: team1, team4" in lines
+    merges = [line for line in lines if line.startswith("merge depth")]
+    assert merges == [
+        "merge depth 0 at temperature 1: team0 + team2",
+        "merge depth 1 at temperature 0.5: merger + team3",
+    ]
+    assert "answer (2 layers): runs; passes 3 of 3 examples" in lines

@@ -1,4 +1,8 @@
-"""Agents: the `Agent`, its typed decisions, its tools, the `Router` and answer aggregation."""
+"""Agents: the `Agent`, its decisions and tools, the `Router`, guardians, and cross teams.
+
+`CrossTeam` (with its `Pool`, scorers and the grouping arithmetic) runs several teams on one
+task and merges their proposals (Cross-Team Collaboration).
+"""
 
 from agora.agents.agent import Agent, Decided
 from agora.agents.aggregate import (
@@ -9,6 +13,7 @@ from agora.agents.aggregate import (
     majority_vote,
     normalize_answer,
 )
+from agora.agents.crossteam import CrossTeam, CrossTeamResult, Merge
 from agora.agents.decision import (
     AnswerDecision,
     ConsultDecision,
@@ -32,11 +37,42 @@ from agora.agents.guard_checks import (
     TrustCheck,
 )
 from agora.agents.guardian import Guardian, Verdict, default_checks
+from agora.agents.pool import (
+    Pool,
+    aggregation_depth,
+    aggregation_temperature,
+    partition,
+    top_half,
+)
 from agora.agents.router import Route, Router
+from agora.agents.scoring import (
+    CodeScorer,
+    Example,
+    Scorer,
+    count_unimplemented,
+    docstring_examples,
+    extract_code,
+)
 from agora.agents.tools import Tool, ToolContext, as_tool
 
 __all__ = [
     "Agent",
+    # cross teams
+    "CodeScorer",
+    "CrossTeam",
+    "CrossTeamResult",
+    "Example",
+    "Merge",
+    "Pool",
+    "Scorer",
+    "aggregation_depth",
+    "aggregation_temperature",
+    "count_unimplemented",
+    "docstring_examples",
+    "extract_code",
+    "partition",
+    "top_half",
+    # guardians
     "AsyncCheck",
     "Check",
     "ContradictionCheck",

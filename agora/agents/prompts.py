@@ -7,7 +7,14 @@ from collections.abc import Mapping, Sequence
 from agora.agents.tools import Tool
 from agora.models.base import Message
 
-__all__ = ["answer_messages", "decision_messages", "synthesis_messages"]
+__all__ = [
+    "aggregation_messages",
+    "answer_messages",
+    "decision_messages",
+    "lesson_messages",
+    "revision_context",
+    "synthesis_messages",
+]
 
 
 def system_prompt(name: str, expertise: str, instructions: str) -> str:
@@ -109,3 +116,55 @@ def synthesis_messages(
     lines += [f"- {who}: {answer}" for who, answer in parts]
     lines.append("Write one short, complete answer to the task using these answers.")
     return [Message("system", system), Message("user", "\n".join(lines))]
+
+
+def aggregation_messages(
+    *, system: str, task: str, solutions: Sequence[tuple[str, str]]
+) -> list[Message]:
+    """Messages asking an aggregator to merge several teams' solutions into one.
+
+    Each solution is shown as ``### Solution N (from WHO)`` followed by its text; a code
+    solution keeps its fenced block, so the merged one can be read back from the reply.
+
+    Example:
+        >>> msgs = aggregation_messages(system="You merge.", task="Write f.",
+        ...                             solutions=[("t0", "A"), ("t1", "B")])
+        >>> "### Solution 2 (from t1)" in msgs[1].content
+        True
+    """
+    lines = [f"Task: {task}", "", f"{len(solutions)} teams solved it independently:"]
+    for index, (who, text) in enumerate(solutions, 1):
+        lines += ["", f"### Solution {index} (from {who})", text.strip()]
+    lines += [
+        "",
+        "Compare the solutions. Keep what each does well, drop its mistakes, and write one "
+        "complete solution to the task. Reply with that solution only.",
+    ]
+    return [Message("system", system), Message("user", "\n".join(lines))]
+
+
+def revision_context(own: str, lessons: Sequence[tuple[str, str]]) -> str:
+    """The context a team revises its solution with: its own draft and every team's lesson.
+
+    Example:
+        >>> print(revision_context("def f(): ...", [("t1", "f(2) gave 3, expected 4")]))
+        Your team's solution so far:
+        def f(): ...
+        Lessons the teams shared:
+        - t1: f(2) gave 3, expected 4
+        Revise your solution with these lessons and reply with the complete solution.
+    """
+    lines = ["Your team's solution so far:", own.strip(), "Lessons the teams shared:"]
+    lines += [f"- {who}: {lesson}" for who, lesson in lessons]
+    lines.append("Revise your solution with these lessons and reply with the complete solution.")
+    return "\n".join(lines)
+
+
+def lesson_messages(*, system: str, task: str, solution: str) -> list[Message]:
+    """Messages asking a team's agent for one lesson of its solution, for the other teams."""
+    text = (
+        f"Task: {task}\nYour solution:\n{solution.strip()}\n"
+        "In one or two sentences, state the most useful lesson from your solution for other "
+        "teams working on the same task (a pitfall, a check, a key idea)."
+    )
+    return [Message("system", system), Message("user", text)]

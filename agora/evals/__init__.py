@@ -13,6 +13,9 @@
   Run it with ``python -m agora.evals.fusion``.
 - `agora.evals.knfu`: personalised vs uniform vs no fusion when agents know different
   topics. Run it with ``python -m agora.evals.knfu``.
+- `agora.evals.crossteam`: does a `CrossTeam` of 3 or 5 teams beat one team on HumanEval,
+  with and without pruning and insight exchange? Candidates run only in `agora.sandbox`.
+  Run it with ``python -m agora.evals.crossteam`` (needs the ``evals`` extra).
 - `agora.evals.demo`: does ``agora demo`` answer right and route right on any model (the
   embedded one by default), against a one-agent baseline? Run it with
   ``python -m agora.evals.demo``.

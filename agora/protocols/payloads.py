@@ -22,8 +22,10 @@ __all__ = [
     "Answer",
     "Critique",
     "Forward",
+    "Insight",
     "KnowledgeClaim",
     "Payload",
+    "Proposal",
     "Split",
     "SplitPart",
     "Task",
@@ -169,9 +171,52 @@ class Alert(_Payload):
     text: Text = Field(min_length=1, max_length=MAX_TEXT)
 
 
+class Proposal(_Payload):
+    """A team's candidate solution to a task several teams work on (`agora.agents.CrossTeam`).
+
+    The envelope's sender is the team (or the aggregator that merged it) and its signature
+    is that team's; the envelope's ``parent_id`` names the shared task.
+
+    Example:
+        >>> Proposal(text="def f(): return 1").layer
+        0
+        >>> Proposal(text="merged", layer=1, sources=["a1", "b2"]).sources
+        ['a1', 'b2']
+    """
+
+    kind: Literal["proposal"] = "proposal"
+    text: Text = Field(min_length=1, max_length=MAX_TEXT, description="The solution.")
+    layer: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        strict=True,
+        description="0: a team's own solution; n: merged at aggregation depth n.",
+    )
+    sources: list[Annotated[Text, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list,
+        max_length=64,
+        description="Ids of the proposals this one merges or revises.",
+    )
+
+
+class Insight(_Payload):
+    """A lesson a team shares with the other teams about its work on a common task.
+
+    The envelope's ``parent_id`` names the proposal the lesson comes from.
+
+    Example:
+        >>> Insight(text="runs; passes 2 of 3 examples").kind
+        'insight'
+    """
+
+    kind: Literal["insight"] = "insight"
+    text: Text = Field(min_length=1, max_length=MAX_TEXT, description="The lesson.")
+
+
 #: Every payload kind, discriminated by ``kind``.
 Payload = Annotated[
-    Task | Answer | Forward | Split | KnowledgeClaim | Critique | Alert,
+    Task | Answer | Forward | Split | KnowledgeClaim | Critique | Alert | Proposal | Insight,
     Field(discriminator="kind"),
 ]
 

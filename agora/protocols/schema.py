@@ -9,7 +9,17 @@ from typing import Any
 from pydantic import BaseModel
 
 from agora.protocols.envelope import Envelope
-from agora.protocols.payloads import Alert, Answer, Critique, Forward, KnowledgeClaim, Split, Task
+from agora.protocols.payloads import (
+    Alert,
+    Answer,
+    Critique,
+    Forward,
+    Insight,
+    KnowledgeClaim,
+    Proposal,
+    Split,
+    Task,
+)
 
 __all__ = ["PAYLOAD_TYPES", "all_schemas", "schema_hash"]
 
@@ -22,6 +32,8 @@ PAYLOAD_TYPES: dict[str, type[BaseModel]] = {
     "knowledge_claim": KnowledgeClaim,
     "critique": Critique,
     "alert": Alert,
+    "proposal": Proposal,
+    "insight": Insight,
 }
 
 

@@ -12,7 +12,9 @@ from agora.protocols import (
     Envelope,
     EnvelopeBudget,
     Forward,
+    Insight,
     KnowledgeClaim,
+    Proposal,
     Split,
     SplitPart,
     Task,
@@ -51,7 +53,17 @@ critiques = st.builds(
 )
 alerts = st.builds(Alert, level=st.sampled_from(["info", "warning", "critical"]), text=nonempty)
 
-payloads = st.one_of(tasks, answers, forwards, splits, claims, critiques, alerts)
+proposals = st.builds(
+    Proposal,
+    text=nonempty,
+    layer=st.integers(min_value=0, max_value=64),
+    sources=st.lists(st.text(min_size=1, max_size=64), max_size=4),
+)
+insights = st.builds(Insight, text=nonempty)
+
+payloads = st.one_of(
+    tasks, answers, forwards, splits, claims, critiques, alerts, proposals, insights
+)
 
 budgets = st.builds(
     EnvelopeBudget,

@@ -19,7 +19,17 @@ from hypothesis import HealthCheck, given, settings
 from agora.protocols import PAYLOAD_TYPES, Envelope, all_schemas, schema_hash
 
 Schema = dict[str, Any]
-KINDS = {"task", "answer", "forward", "split", "knowledge_claim", "critique", "alert"}
+KINDS = {
+    "task",
+    "answer",
+    "forward",
+    "split",
+    "knowledge_claim",
+    "critique",
+    "alert",
+    "proposal",
+    "insight",
+}
 SCHEMAS = all_schemas()
 
 # --- a strict little validator for the subset of JSON Schema pydantic emits -------------------
@@ -199,6 +209,10 @@ def test_valid_envelopes_match_the_envelope_schema(env: Envelope) -> None:
         ("split", {"kind": "split", "text": "t", "parts": [{"to": "a b", "text": "p"}]}),
         ("critique", {"kind": "critique", "verdict": "maybe"}),
         ("knowledge_claim", {"kind": "knowledge_claim", "subject": "s", "relation": "r"}),
+        ("proposal", {"kind": "proposal", "text": ""}),
+        ("proposal", {"kind": "proposal", "text": "t", "layer": -1}),
+        ("proposal", {"kind": "proposal", "text": "t", "sources": [""]}),
+        ("insight", {"kind": "insight"}),
         ("envelope", {"sender": "a", "recipients": [], "payload": {"kind": "task", "text": "t"}}),
         ("envelope", {"sender": "a", "recipients": ["b"], "payload": {"kind": "nope"}}),
         ("envelope", {"sender": "a", "recipients": ["b"], "payload": {"text": "t"}}),
