@@ -74,6 +74,7 @@ SETTINGS: dict[str, tuple[Kind, ...]] = {
     "skewed": KINDS,
 }
 SKEWED_AGENTS = 12
+ACCEPTED = "agora accepted"
 Progress = Callable[[str], None]
 
 
@@ -96,6 +97,9 @@ class MethodRow:
     precision: Interval
     recall: Interval
     f1: Interval
+    accepted_gain: Interval | None = None
+    """F1 of "agora accepted" minus this row's, paired by seed (not clipped; ``None`` on the
+    accepted row itself): above 0 where agora's fuser does better."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +139,11 @@ def _interval(values: Sequence[float]) -> Interval:
 def _table(
     setting: str, scores: list[dict[str, Score]], sizes: list[int], noisy: list[float]
 ) -> SettingReport:
+    def gain(method: str) -> Interval | None:
+        if method == ACCEPTED:
+            return None
+        return Interval(*mean_ci([s[ACCEPTED].f1 - s[method].f1 for s in scores]))
+
     rows = [
         MethodRow(
             method,
@@ -142,6 +151,7 @@ def _table(
             _interval([s[method].precision for s in scores]),
             _interval([s[method].recall for s in scores]),
             _interval([s[method].f1 for s in scores]),
+            gain(method),
         )
         for method in scores[0]
     ]
@@ -210,8 +220,16 @@ def run(
     return report
 
 
-def _cell(value: Interval) -> str:
+def _cell(value: Interval | None) -> str:
+    if value is None:
+        return "-"
     return f"{value.mean:.3f} [{value.low:.2f}, {value.high:.2f}]"
+
+
+def _signed(value: Interval | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value.mean:+.3f} [{value.low:+.2f}, {value.high:+.2f}]"
 
 
 def render(report: FusionRealReport, console: Console | None = None) -> None:
@@ -225,7 +243,7 @@ def render(report: FusionRealReport, console: Console | None = None) -> None:
         >>> "two-agree rule" in console.export_text()
         True
     """
-    out = console or Console(width=max(120, Console().width))
+    out = console or Console(width=max(150, Console().width))
     setup = report.setup
     for s in report.settings:
         scope = "receivers' home topics" if s.setting == "skewed" else "all sampled facts"
@@ -236,10 +254,11 @@ def render(report: FusionRealReport, console: Console | None = None) -> None:
             f"on {scope}; mean and 95% CI over seeds",
             box=box.SIMPLE_HEAD,
         )
-        for name in ("method", "triples", "precision", "recall", "F1"):
+        for name in ("method", "triples", "precision", "recall", "F1", "accepted F1 - row F1"):
             table.add_column(name, justify="left" if name == "method" else "right", no_wrap=True)
         for r in s.rows:
-            table.add_row(r.method, f"{r.triples:.0f}", *map(_cell, (r.precision, r.recall, r.f1)))
+            cells = map(_cell, (r.precision, r.recall, r.f1))
+            table.add_row(r.method, f"{r.triples:.0f}", *cells, _signed(r.accepted_gain))
         out.print(table)
 
 

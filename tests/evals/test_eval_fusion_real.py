@@ -200,9 +200,13 @@ def test_cli_writes_json_with_intervals(tmp_path: Path, capsys: pytest.CaptureFi
     table = report["settings"][0]
     assert table["setting"] == "mixed" and set(table["kinds"]) == set(KINDS)
     row = table["rows"][0]
-    assert set(row) == {"method", "triples", "precision", "recall", "f1"}
+    assert set(row) == {"method", "triples", "precision", "recall", "f1", "accepted_gain"}
     assert set(row["f1"]) == {"mean", "low", "high"}
     assert row["f1"]["low"] <= row["f1"]["mean"] <= row["f1"]["high"]
+    rows = {r["method"]: r for r in table["rows"]}
+    assert rows["agora accepted"]["accepted_gain"] is None
+    gain = rows["agora accepted"]["f1"]["mean"] - rows["naive union"]["f1"]["mean"]
+    assert rows["naive union"]["accepted_gain"]["mean"] == pytest.approx(gain)
 
 
 @pytest.mark.parametrize(
