@@ -11,6 +11,9 @@
 - `agora.evals.tasks`: the labelled task set and the expert definitions it is scored against.
 - `agora.evals.fusion`: how good is the fused knowledge graph of many noisy agents?
   Run it with ``python -m agora.evals.fusion``.
+- `agora.evals.fusion_real`: the same question on real facts (CounterFact, zsRE) with noise
+  agora's fuser was not written around, against naive union, majority vote and a
+  two-agents-agree rule. Run it with ``python -m agora.evals.fusion_real --data FILE``.
 - `agora.evals.knfu`: personalised vs uniform vs no fusion when agents know different
   topics. Run it with ``python -m agora.evals.knfu``.
 - `agora.evals.crossteam`: does a `CrossTeam` of 3 or 5 teams beat one team on HumanEval,
