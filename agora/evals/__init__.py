@@ -22,6 +22,10 @@
 - `agora.evals.demo`: does ``agora demo`` answer right and route right on any model (the
   embedded one by default), against a one-agent baseline? Run it with
   ``python -m agora.evals.demo``.
+- `agora.evals.retrieval`: can memory find a fact again from its question or a rephrasing?
+  Recall@k and MRR for BM25, vector and hybrid retrieval over the paper's CounterFact / zsRE
+  facts, latency with the query embedding; ``--tune`` sets the common-word share and the RRF
+  weights on a dev half. Run it with ``python -m agora.evals.retrieval --data PATH``.
 
 Example:
     >>> from agora.evals.tasks import load_tasks

@@ -70,6 +70,19 @@ def check_retriever(**options: Any) -> None:
         raise UserError(f"clock must be a function returning the time, got {options['clock']!r}")
 
 
+def check_weights(weights: object) -> dict[str, float]:
+    """`Retriever` channel weights as a dict, or a `UserError` naming the bad one."""
+    if weights is None:
+        return {}
+    if not isinstance(weights, Mapping):
+        raise UserError(f"weights must map channel names to numbers, got {shown(weights)}")
+    for key, value in weights.items():
+        if key not in ("bm25", "vector"):
+            raise UserError(f"weights keys are 'bm25' and 'vector', got {key!r}")
+        check_number(value, f"weights[{key!r}]", low=0.0, error=UserError)
+    return dict(weights)
+
+
 def check_vector(value: object, dim: int, name: str) -> npt.NDArray[np.float32]:
     """`value` as a finite float32 vector of length `dim`, or a `UserError` naming `name`."""
     try:

@@ -26,20 +26,28 @@ CHARS_PER_TOKEN = 4
 
 
 def reciprocal_rank_fusion(
-    rankings: Mapping[str, Sequence[str]], *, k: int = 60
+    rankings: Mapping[str, Sequence[str]],
+    *,
+    k: int = 60,
+    weights: Mapping[str, float] | None = None,
 ) -> list[tuple[str, float]]:
-    """Fuse ranked id lists: each id scores ``sum(1 / (k + rank))`` (rank from 1), best first.
+    """Fuse ranked id lists: each id scores ``sum(w / (k + rank))`` (rank from 1), best first.
 
-    Ties keep the order in which ids were first seen.
+    ``w`` is the ranking's weight in `weights` (by its key; 1 when absent). Ties keep the
+    order in which ids were first seen.
 
     Example:
         >>> reciprocal_rank_fusion({"a": ["x"], "b": ["x", "y"]}, k=0)
         [('x', 2.0), ('y', 0.5)]
+        >>> reciprocal_rank_fusion({"a": ["x"], "b": ["y"]}, k=0, weights={"b": 2.0})
+        [('y', 2.0), ('x', 1.0)]
     """
+    weights = weights or {}
     scores: dict[str, float] = {}
-    for ranked in rankings.values():
+    for name, ranked in rankings.items():
+        weight = weights.get(name, 1.0)
         for rank, item in enumerate(ranked, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     order = {item: i for i, item in enumerate(scores)}
     return sorted(scores.items(), key=lambda pair: (-pair[1], order[pair[0]]))
 

@@ -140,6 +140,8 @@ class Retriever:
         candidates: hits taken from each channel.
         min_similarity: embedding hits below this cosine similarity are ignored.
         rrf_k: the ``k`` of reciprocal rank fusion.
+        weights: weight of each channel in the fusion, by name (``"bm25"``, ``"vector"``;
+            1 when absent).
         seeds: fused hits whose entities seed the expansion.
         expand_limit: facts taken per expanded entity (and PageRank facts kept).
         decay: expanded facts score ``decay ** depth`` times their seed's fused score.
@@ -159,6 +161,7 @@ class Retriever:
         candidates: int = 16,
         min_similarity: float = 0.0,
         rrf_k: int = 60,
+        weights: Mapping[str, float] | None = None,
         seeds: int = 2,
         expand_limit: int = 8,
         decay: float = 0.5,
@@ -174,6 +177,7 @@ class Retriever:
         if index is not None and not isinstance(index, VectorIndex):
             raise UserError(f"index must be a VectorIndex, got {type(index).__name__}")
         trust = None if trust is None else _args.check_unit_map(trust, "trust", error=UserError)
+        weights = _args.check_weights(weights)
         if index is not None and embedder is not None and index.dim != embedder.dim:
             raise UserError(f"index dim {index.dim} differs from embedder dim {embedder.dim}")
         self.store, self.embedder = store, embedder
@@ -183,6 +187,7 @@ class Retriever:
         self.trust = dict(trust or {})
         self.half_life_s, self.expansion, self.hops = half_life_s, expansion, hops
         self.candidates, self.rrf_k, self.seeds = candidates, rrf_k, seeds
+        self.weights = weights
         self.min_similarity = min_similarity
         self.expand_limit, self.decay, self.clock = expand_limit, decay, clock
 
@@ -249,7 +254,7 @@ class Retriever:
         vector = run.vector_hits(nearest)
         found = []
         for fact_id, score in reciprocal_rank_fusion(
-            {"bm25": bm25, "vector": vector}, k=self.rrf_k
+            {"bm25": bm25, "vector": vector}, k=self.rrf_k, weights=self.weights
         ):
             fact = run.fact(fact_id)
             if fact is not None:

@@ -365,7 +365,7 @@ class SQLiteStore(SQLiteLevels):
         """Fact ids ranked by FTS5 BM25 over fact text (any word matches), best first.
 
         A query whose words match more than ``max(128, 8 x limit)`` facts leaves out words
-        held by more than a tenth of the store and scores a bounded candidate set (see
+        held by more than a twentieth of the store and scores a bounded candidate set (see
         `agora.memory._bm25`), so a common word costs little.
         """
         _rules.check_query(text, limit)

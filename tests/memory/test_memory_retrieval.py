@@ -49,6 +49,14 @@ def test_rrf_sums_reciprocal_ranks_and_keeps_first_seen_order_on_ties() -> None:
     assert reciprocal_rank_fusion({"x": ["p"], "y": ["q"]}) == [("p", 1 / 61), ("q", 1 / 61)]
 
 
+def test_rrf_weights_scale_each_channel_and_default_to_one() -> None:
+    rankings = {"bm25": ["a", "b"], "vector": ["b", "a"]}
+    assert [i for i, _ in reciprocal_rank_fusion(rankings, weights={"vector": 2.0})][0] == "b"
+    assert [i for i, _ in reciprocal_rank_fusion(rankings, weights={"bm25": 2.0})][0] == "a"
+    unweighted = reciprocal_rank_fusion(rankings)
+    assert reciprocal_rank_fusion(rankings, weights={"bm25": 1.0}) == unweighted
+
+
 def test_hit_by_both_channels_ranks_first_with_both_sources(store: Store) -> None:
     r = retriever(store, [fact("Paris", "capital_of", "France"), fact("bread", "needs", "flour")])
     found = r.retrieve("Paris capital", token_budget=500)

@@ -31,13 +31,15 @@ def test_a_single_word_over_budget_is_its_own_candidate_source() -> None:
     assert plan({"missing": 0}, budget=256) == Plan(words=())
 
 
-def test_over_budget_words_in_more_than_a_tenth_of_the_documents_are_left_out() -> None:
+def test_over_budget_words_in_more_than_the_common_share_of_documents_are_left_out() -> None:
     frequencies = {"ada": 3, "of": 900, "the": 950}
     assert plan(frequencies, budget=256, documents=2000) == Plan(words=("ada",))
     assert plan({"of": 900, "the": 950}, budget=256, documents=2000) == Plan(
         words=("of",), selective=("of",)
     )  # all common: the rarest stays
     assert plan({"ada": 3, "of": 200}, budget=256, documents=1000).words == ("ada", "of")
+    # The share is a twentieth: over the budget, 6% of the documents is common, 4% is not.
+    assert plan({"ada": 3, "of": 120, "in": 80}, budget=100, documents=2000).words == ("ada", "in")
 
 
 def test_the_budget_grows_with_the_limit() -> None:
@@ -63,13 +65,13 @@ def _corpus(store: Store, common: int, rare: int, filler: int = 0) -> list[Fact]
 
 
 def test_a_pruned_search_ranks_the_rare_word_first(store: Store) -> None:
-    # 153 facts say "common" (over the budget of 128, under a tenth of the 1,553 facts).
-    facts = _corpus(store, common=150, rare=3, filler=1400)
+    # 153 facts say "common" (over the budget of 128, under a twentieth of the 3,153 facts).
+    facts = _corpus(store, common=150, rare=3, filler=3000)
     hits = store.search("zebra common", limit=5)
     assert {i for i, _ in hits[:3]} == {f.id for f in facts[-3:]}  # both words: best
     # Then the candidates of "common": its newest 125 facts (128 less the 3 of "zebra"),
     # the 122 newest of the 150 that say only "common"; equal scores, oldest first.
-    said = facts[1400:1550]
+    said = facts[3000:3150]
     assert [i for i, _ in hits[3:]] == [said[28].id, said[29].id]
 
 
