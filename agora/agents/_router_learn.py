@@ -34,6 +34,10 @@ class Centroid:
         self.count = min(self.count + 1, self._size)
         self.mean += (vector - self.mean) / self.count
 
+    def weight(self, prior: float) -> float:
+        """``n / (n + prior)``: how much the mean counts against a profile worth `prior`."""
+        return self.count / (self.count + prior) if self.count + prior > 0 else 0.0
+
     def blend(self, profile: _Vec, prior: float) -> _Vec:
         """``(prior * profile + n * mean) / (prior + n)``: the profile, outweighed by use."""
         n = float(self.count)

@@ -149,6 +149,8 @@ class Router:
             most (later ones move it as an exponential mean).
         prior: how many solved tasks the profile is worth: after ``n`` the agent's vector
             is ``(prior * profile + n * mean) / (prior + n)``.
+        repel: how far the tasks an agent failed push its vector away: ``repel * m / (m +
+            prior)`` times their mean after ``m`` failures (0: failures only lower reliability).
         shortlist: candidates reranked after the first, similarity-only pass.
         topic_threshold: cosine similarity to a topic's centroid to join it (0.3 suits
             MiniLM, whose same-field questions sit at 0.3-0.5).
@@ -191,6 +193,7 @@ class Router:
         drift: float = 0.05,
         memory_size: int = 256,
         prior: float = 4.0,
+        repel: float = 0.0,
         shortlist: int = 32,
         topic_threshold: float = 0.3,
         max_topics: int = 1024,
@@ -222,6 +225,7 @@ class Router:
             ("topic_threshold", topic_threshold, -1.0, 1.0),
             ("min_fit", min_fit, -1.0, 1.0),
             ("prior", prior, 0.0, math.inf),
+            ("repel", repel, 0.0, 1.0),
             ("abstain_quantile", abstain_quantile, 0.0, 0.5),
         )
         for name, value, low, high in ranges:
@@ -262,6 +266,7 @@ class Router:
         self.explore = explore
         self.min_fit = float(min_fit)
         self.prior = float(prior)
+        self.repel = float(repel)
         self.abstain_quantile = float(abstain_quantile)
         self._calibrator = (
             Calibrator(512, shortlist + 1, every=calibrate_every, quantile=self.abstain_quantile)
@@ -277,6 +282,7 @@ class Router:
         self._profiles: _Vec = np.zeros((16, dim), dtype=np.float32)  # blended: scored
         self._base: _Vec = np.zeros((16, dim), dtype=np.float32)  # expertise, drifted
         self._memory: dict[str, Centroid] = {}
+        self._misses: dict[str, Centroid] = {}  # tasks it failed, when `repel` > 0
         self._beta: dict[tuple[str, int], list[float]] = {}
         self._load: dict[str, int] = {}
         self._topics: _Vec = np.zeros((8, dim), dtype=np.float32)
@@ -301,6 +307,7 @@ class Router:
             self._rows[name] = row
         self._base[row] = vector
         self._memory.pop(name, None)
+        self._misses.pop(name, None)
         self._refresh(row)
         self._expertise[name] = expertise
 
@@ -323,6 +330,7 @@ class Router:
         self._base[last] = 0.0
         self._row_sets.clear()  # rows moved
         self._memory.pop(name, None)
+        self._misses.pop(name, None)
         self._expertise.pop(name, None)
 
     def __contains__(self, name: object) -> bool:
@@ -493,9 +501,12 @@ class Router:
 
     def _refresh(self, row: int) -> None:
         """Recompute the scored vector of `row`: its profile blended with its solved tasks."""
-        memory = self._memory.get(self._names[row])
-        base = self._base[row]
-        self._profiles[row] = base if memory is None else memory.blend(base, self.prior)
+        name = self._names[row]
+        memory, misses = self._memory.get(name), self._misses.get(name)
+        vector = self._base[row] if memory is None else memory.blend(self._base[row], self.prior)
+        if misses is not None and self.repel > 0:
+            vector = vector - self.repel * misses.weight(self.prior) * misses.mean
+        self._profiles[row] = vector
         self._project(row)
 
     def _scores(
@@ -579,9 +590,12 @@ class Router:
         centroid = self._topics[topic]
         n = self._topic_counts[topic]
         self._topics[topic] = _unit(centroid + (query - centroid) / (n + 1))
-        if score < 0.5:
-            return
         row = self._rows[agent]
+        if score < 0.5:
+            if self.repel > 0:
+                self._misses.setdefault(agent, Centroid(self.memory_size, self._dim)).add(query)
+                self._refresh(row)
+            return
         if self.drift > 0 and self._base[row].any():
             self._base[row] = _unit((1 - self.drift) * self._base[row] + self.drift * query)
         memory = self._memory.get(agent)
