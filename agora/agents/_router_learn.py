@@ -22,17 +22,31 @@ TEMPERATURES = np.logspace(-3, 0.5, 36)
 class Centroid:
     """The mean of an agent's solved tasks; `count` is capped at `size` (older ones fade)."""
 
-    __slots__ = ("_size", "count", "mean")
+    __slots__ = ("_seen", "_size", "count", "mean")
 
     def __init__(self, size: int, dim: int) -> None:
         self._size = size
         self.mean: _Vec = np.zeros(dim, dtype=np.float32)
         self.count = 0
+        self._seen: set[str] = set()  # the texts folded in, while the mean is exact
 
-    def add(self, vector: _Vec) -> None:
+    def add(self, vector: _Vec, text: str | None = None) -> None:
         """Fold `vector` into the mean (an exponential mean once `size` tasks were seen)."""
+        if text is not None and self.count < self._size:
+            self._seen.add(text)
         self.count = min(self.count + 1, self._size)
         self.mean += (vector - self.mean) / self.count
+
+    def left_out(self, fit: float, text: str, prior: float) -> float:
+        """`fit` of a blend with this mean as if `text` (a unit vector) had not been folded in.
+
+        Outcomes are scored this way so that calibrating on tasks the agent already solved is
+        not in-sample (as the baselines score their train split leave-one-out).
+        """
+        total = prior + self.count
+        if text not in self._seen or total <= 1:
+            return fit
+        return (fit * total - 1.0) / (total - 1.0)
 
     def weight(self, prior: float) -> float:
         """``n / (n + prior)``: how much the mean counts against a profile worth `prior`."""

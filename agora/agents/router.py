@@ -580,7 +580,7 @@ class Router:
         if topic < 0 and query is not None:
             topic = self._topic(query, create=True)
         if query is not None and agent in self._rows:
-            self._observe(route, agent, score, query, topic)
+            self._observe(route, agent, score, (query, task or ""), topic)
         counts = self._beta.setdefault((agent, topic), [1.0, 1.0])
         counts[0] += score
         counts[1] += 1.0 - score
@@ -601,18 +601,28 @@ class Router:
         memory = self._memory.get(agent)
         if memory is None:
             memory = self._memory[agent] = Centroid(self.memory_size, self._dim)
-        memory.add(query)
+        memory.add(query, task)
         self._refresh(row)
 
-    def _observe(self, route: Route, agent: str, score: float, query: _Vec, topic: int) -> None:
-        """Keep the outcome for calibration, scored as the router sees the task now."""
+    def _observe(
+        self, route: Route, agent: str, score: float, task: tuple[_Vec, str], topic: int
+    ) -> None:
+        """Keep the outcome for calibration, scored as the router sees the task now.
+
+        The task itself is left out of the solved-task means that hold it.
+        """
         if self._calibrator is None:
             return
+        query, text = task
         names = [name for name, _ in route.ranked if name in self._rows]
         if agent not in names:
             names.append(agent)
         rows = np.fromiter((self._rows[n] for n in names), np.intp, len(names))
         fits = (self._profiles[rows] @ query).astype(np.float64)
+        for i, name in enumerate(names):
+            memory = self._memory.get(name)
+            if memory is not None:
+                fits[i] = memory.left_out(float(fits[i]), text, self.prior)
         scores = self._scores(names, fits, topic, sample=False)
         index = names.index(agent)
         if self._calibrator.add(scores, index, score, float(fits[index])):
