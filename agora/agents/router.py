@@ -3,15 +3,22 @@
 The router is a scoring service, not a manager: it never holds a task. The agent holding a
 task asks it to rank *its own* unvisited neighbours and then decides. A score combines
 
-* **similarity** between the task and each agent's profile (its expertise, drifting toward
-  the tasks it solved) and its memory of solved tasks (AgentNet's retrieval pool, top-3 mean);
+* **fit**, the similarity between the task and each agent's vector: its profile (its
+  expertise, drifting toward the tasks it solved) blended with the running mean of the tasks
+  it solved, the mean weighing ``n / (n + prior)`` after ``n`` solved tasks;
 * **reliability**, a Beta posterior per agent and topic updated from outcomes (topics are
   clusters of task embeddings found online);
 * **load**, the tasks an agent holds right now.
 
 Scoring is two-stage so it stays under a millisecond over 10,000 candidates: one
 matrix-vector product over all profiles and an ``argpartition`` pick a shortlist, which is then
-reranked with memories, reliability and load, and turned into probabilities by a softmax.
+reranked with reliability and load, and turned into probabilities by a softmax. Because the
+blend is linear in the task vector, the first pass already scores the full fit.
+
+With ``calibrate`` on, `Router.record` keeps its outcomes and refits the softmax temperature
+to them (the recorded agent's probability against its success), and the abstain threshold
+``min_fit`` to the fit that ``abstain_quantile`` of successes fall under; `Route.abstain`
+then says no expert fits.
 Modes: ``top1``, ``topk`` (fixed K) and ``dynamic`` (Harder Tasks Need More Experts: take
 experts in order until their cumulative probability reaches ``p``, at most ``k_max``).
 
@@ -38,6 +45,7 @@ import numpy.typing as npt
 
 from agora._checks import check_bool, check_int, check_text
 from agora.agents import _router_args as args
+from agora.agents._router_learn import Calibrator, Centroid
 from agora.embeddings.base import MAX_DIM
 from agora.embeddings.cached import CachedEmbedder
 from agora.errors import ConfigError, UserError
@@ -75,7 +83,10 @@ class Route:
     mode: RouteMode
     fit: tuple[tuple[str, float], ...] = ()
     """``(agent, similarity)`` for the shortlist, in `ranked` order: how well each agent's
-    profile (or the tasks it solved) matches the task, before reliability and load."""
+    profile (blended with the tasks it solved) matches the task, before reliability and load."""
+    abstain: bool = False
+    """No expert fits: the best fit is below the router's ``min_fit`` (the experts are still
+    chosen; the caller decides whether to use them)."""
 
     def best_fit(self, exclude: Collection[str] = ()) -> float:
         """The highest `fit` similarity among agents not in `exclude` (-1 when none)."""
@@ -103,6 +114,7 @@ class Route:
             "topic": self.topic,
             "mode": self.mode,
             "fit": [[name, sim] for name, sim in self.fit],
+            "abstain": self.abstain,
         }
 
     @classmethod
@@ -114,6 +126,7 @@ class Route:
             topic=int(data["topic"]),
             mode=data["mode"],
             fit=tuple((str(name), float(sim)) for name, sim in data.get("fit", ())),
+            abstain=bool(data.get("abstain", False)),
         )
 
 
@@ -127,11 +140,17 @@ class Router:
         p: cumulative probability that ends ``dynamic`` selection (the expert that crosses
             it is included, so at least one is chosen).
         k_max: most experts ``dynamic`` mode chooses.
-        temperature: softmax temperature over scores; lower is more decisive.
+        temperature: softmax temperature over scores; lower is more decisive (with
+            ``calibrate``, the starting value until outcomes refit it).
         reliability_weight: how much a reliability of 1 (or 0) adds to (or takes from) a score.
         load_weight: score taken off per task an agent currently holds.
         drift: how far an agent's profile moves toward each task it solves (0 disables).
-        memory_size: solved tasks remembered per agent.
+        memory_size: solved tasks the running mean of an agent's solved tasks counts at
+            most (later ones move it as an exponential mean).
+        prior: how many solved tasks the profile is worth: after ``n`` the agent's vector
+            is ``(prior * profile + n * mean) / (prior + n)``.
+        repel: how far the tasks an agent failed push its vector away: ``repel * m / (m +
+            prior)`` times their mean after ``m`` failures (0: failures only lower reliability).
         shortlist: candidates reranked after the first, similarity-only pass.
         topic_threshold: cosine similarity to a topic's centroid to join it (0.3 suits
             MiniLM, whose same-field questions sit at 0.3-0.5).
@@ -142,7 +161,13 @@ class Router:
         min_fit: a task whose best similarity to every candidate is below this fits none
             of them; the team then emits `agora.runtime.events.NoFit` with the scores (it
             still routes to the best). 0.15 suits MiniLM, whose unrelated texts sit near 0
-            and same-field ones at 0.3-0.5; 0 or less turns the check off.
+            and same-field ones at 0.3-0.5; 0 or less turns the check off. With
+            ``abstain_quantile`` > 0 and ``calibrate``, outcomes replace it.
+        calibrate: refit ``temperature`` (and ``min_fit``) to recorded outcomes, every
+            ``calibrate_every`` of them once that many exist.
+        calibrate_every: outcomes between refits.
+        abstain_quantile: ``min_fit`` becomes the fit this share of recorded successes fall
+            under (0 keeps ``min_fit`` as given).
 
     Example:
         >>> from agora.embeddings import HashEmbedder
@@ -166,13 +191,18 @@ class Router:
         reliability_weight: float = 0.3,
         load_weight: float = 0.02,
         drift: float = 0.05,
-        memory_size: int = 32,
+        memory_size: int = 256,
+        prior: float = 4.0,
+        repel: float = 0.0,
         shortlist: int = 32,
         topic_threshold: float = 0.3,
         max_topics: int = 1024,
         explore: bool = False,
         seed: int = 0,
         min_fit: float = 0.15,
+        calibrate: bool = True,
+        calibrate_every: int = 16,
+        abstain_quantile: float = 0.05,
     ) -> None:
         _check_choice("mode", mode, _MODES)
         counts: tuple[tuple[str, object], ...] = (
@@ -181,6 +211,7 @@ class Router:
             ("memory_size", memory_size),
             ("shortlist", shortlist),
             ("max_topics", max_topics),
+            ("calibrate_every", calibrate_every),
         )
         for name, value in counts:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -193,6 +224,9 @@ class Router:
             ("drift", drift, 0.0, 1.0),
             ("topic_threshold", topic_threshold, -1.0, 1.0),
             ("min_fit", min_fit, -1.0, 1.0),
+            ("prior", prior, 0.0, math.inf),
+            ("repel", repel, 0.0, 1.0),
+            ("abstain_quantile", abstain_quantile, 0.0, 0.5),
         )
         for name, value, low, high in ranges:
             if (
@@ -204,6 +238,7 @@ class Router:
                     f"Router {name} must be a number in [{low}, {high}], got {value!r}"
                 )
         check_bool(explore, "Router explore")
+        check_bool(calibrate, "Router calibrate")
         check_int(seed, "Router seed", low=0)
         if embedder is None:
             from agora.embeddings import default_embedder
@@ -230,14 +265,24 @@ class Router:
         self.max_topics = max_topics
         self.explore = explore
         self.min_fit = float(min_fit)
+        self.prior = float(prior)
+        self.repel = float(repel)
+        self.abstain_quantile = float(abstain_quantile)
+        self._calibrator = (
+            Calibrator(512, shortlist + 1, every=calibrate_every, quantile=self.abstain_quantile)
+            if calibrate
+            else None
+        )
         self._rng = np.random.default_rng(seed)
         dim = int(embedder.dim)
         self._dim = dim
         self._names: list[str] = []
         self._rows: dict[str, int] = {}
         self._expertise: dict[str, str] = {}
-        self._profiles: _Vec = np.zeros((16, dim), dtype=np.float32)
-        self._memory: dict[str, _Memory] = {}
+        self._profiles: _Vec = np.zeros((16, dim), dtype=np.float32)  # blended: scored
+        self._base: _Vec = np.zeros((16, dim), dtype=np.float32)  # expertise, drifted
+        self._memory: dict[str, Centroid] = {}
+        self._misses: dict[str, Centroid] = {}  # tasks it failed, when `repel` > 0
         self._beta: dict[tuple[str, int], list[float]] = {}
         self._load: dict[str, int] = {}
         self._topics: _Vec = np.zeros((8, dim), dtype=np.float32)
@@ -257,11 +302,13 @@ class Router:
         if row is None:
             row = len(self._names)
             if row == len(self._profiles):
-                self._profiles = _grow(self._profiles)
+                self._profiles, self._base = _grow(self._profiles), _grow(self._base)
             self._names.append(name)
             self._rows[name] = row
-        self._profiles[row] = vector
-        self._project(row)
+        self._base[row] = vector
+        self._memory.pop(name, None)
+        self._misses.pop(name, None)
+        self._refresh(row)
         self._expertise[name] = expertise
 
     def unregister(self, name: str) -> None:
@@ -274,13 +321,16 @@ class Router:
         if row != last:  # keep rows dense: move the last agent into the gap
             moved = self._names[last]
             self._profiles[row] = self._profiles[last]
+            self._base[row] = self._base[last]
             self._project(row)
             self._names[row] = moved
             self._rows[moved] = row
         self._names.pop()
         self._profiles[last] = 0.0
+        self._base[last] = 0.0
         self._row_sets.clear()  # rows moved
         self._memory.pop(name, None)
+        self._misses.pop(name, None)
         self._expertise.pop(name, None)
 
     def __contains__(self, name: object) -> bool:
@@ -362,18 +412,16 @@ class Router:
         topic = self._topic(query, create=False)
         sample = self.explore if explore is None else explore
         names = [self._names[r] for r in picked]
-        fits = [self._fit(name, float(sim), query) for name, sim in zip(names, sims, strict=True)]
-        logits = np.array(
-            [self._score(name, fit, topic, sample) for name, fit in zip(names, fits, strict=True)],
-            dtype=np.float64,
-        )
+        fits = sims.astype(np.float64)
+        logits = self._scores(names, fits, topic, sample)
         probs = _softmax(logits / self.temperature)
         order = np.argsort(-probs, kind="stable")
         ranked = tuple((names[i], float(probs[i])) for i in order)
-        fit = tuple((names[i], round(fits[i], 4)) for i in order)
+        fit = tuple((names[i], round(float(fits[i]), 4)) for i in order)
         count = self._count(mode, [pr for _, pr in ranked], k, p)
         experts = tuple(name for name, _ in ranked[:count])
-        return Route(experts=experts, ranked=ranked, topic=topic, mode=mode, fit=fit)
+        abstain = self.min_fit > 0 and float(fits.max()) < self.min_fit
+        return Route(experts, ranked, topic, mode, fit=fit, abstain=abstain)
 
     def _candidate_rows(
         self, candidates: Sequence[str] | None, exclude: Collection[str]
@@ -451,16 +499,28 @@ class Router:
             self._projected = grown
         self._projected[row] = self._profiles[row] @ self._basis
 
-    def _fit(self, name: str, sim: float, query: _Vec) -> float:
-        """Similarity to the profile, or to the tasks the agent solved, whichever is higher."""
-        memory = self._memory.get(name)
-        return max(sim, memory.score(query)) if memory is not None else sim
+    def _refresh(self, row: int) -> None:
+        """Recompute the scored vector of `row`: its profile blended with its solved tasks."""
+        name = self._names[row]
+        memory, misses = self._memory.get(name), self._misses.get(name)
+        vector = self._base[row] if memory is None else memory.blend(self._base[row], self.prior)
+        if misses is not None and self.repel > 0:
+            vector = vector - self.repel * misses.weight(self.prior) * misses.mean
+        self._profiles[row] = vector
+        self._project(row)
 
-    def _score(self, name: str, sim: float, topic: int, sample: bool) -> float:
-        alpha, beta = self._beta.get((name, topic), (1.0, 1.0))
-        reliability = float(self._rng.beta(alpha, beta)) if sample else alpha / (alpha + beta)
-        load = self._load.get(name, 0)
-        return sim + self.reliability_weight * (reliability - 0.5) - self.load_weight * load
+    def _scores(
+        self, names: Sequence[str], fits: npt.NDArray[np.float64], topic: int, sample: bool
+    ) -> npt.NDArray[np.float64]:
+        """Fit plus reliability, less load, for each of `names`."""
+        ab = np.array([self._beta.get((name, topic), (1.0, 1.0)) for name in names])
+        mean = ab[:, 0] / ab.sum(axis=1)
+        reliability = self._rng.beta(ab[:, 0], ab[:, 1]) if sample else mean
+        load = np.array([self._load.get(name, 0) for name in names], dtype=np.float64)
+        out: npt.NDArray[np.float64] = (
+            fits + self.reliability_weight * (reliability - 0.5) - self.load_weight * load
+        )
+        return out
 
     def _count(self, mode: RouteMode, probs: list[float], k: int | None, p: float | None) -> int:
         if mode == "top1":
@@ -498,7 +558,9 @@ class Router:
         """Learn from how `agent` did on the task `route` was made for.
 
         Updates the agent's Beta reliability for the route's topic; on success (>= 0.5), also
-        moves its profile toward the task and remembers the task.
+        moves its profile toward the task and folds the task into its solved-task mean. With
+        ``calibrate`` (and `task` given), the outcome is kept to refit the temperature and
+        ``min_fit``.
 
         Args:
             route: what `route` returned for the task.
@@ -517,6 +579,8 @@ class Router:
             topic = -1
         if topic < 0 and query is not None:
             topic = self._topic(query, create=True)
+        if query is not None and agent in self._rows:
+            self._observe(route, agent, score, (query, task or ""), topic)
         counts = self._beta.setdefault((agent, topic), [1.0, 1.0])
         counts[0] += score
         counts[1] += 1.0 - score
@@ -526,16 +590,46 @@ class Router:
         centroid = self._topics[topic]
         n = self._topic_counts[topic]
         self._topics[topic] = _unit(centroid + (query - centroid) / (n + 1))
-        if score < 0.5:
-            return
         row = self._rows[agent]
-        if self.drift > 0 and self._profiles[row].any():
-            self._profiles[row] = _unit((1 - self.drift) * self._profiles[row] + self.drift * query)
-            self._project(row)
+        if score < 0.5:
+            if self.repel > 0:
+                self._misses.setdefault(agent, Centroid(self.memory_size, self._dim)).add(query)
+                self._refresh(row)
+            return
+        if self.drift > 0 and self._base[row].any():
+            self._base[row] = _unit((1 - self.drift) * self._base[row] + self.drift * query)
         memory = self._memory.get(agent)
         if memory is None:
-            memory = self._memory[agent] = _Memory(self.memory_size, self._dim)
-        memory.add(query)
+            memory = self._memory[agent] = Centroid(self.memory_size, self._dim)
+        memory.add(query, task)
+        self._refresh(row)
+
+    def _observe(
+        self, route: Route, agent: str, score: float, task: tuple[_Vec, str], topic: int
+    ) -> None:
+        """Keep the outcome for calibration, scored as the router sees the task now.
+
+        The task itself is left out of the solved-task means that hold it.
+        """
+        if self._calibrator is None:
+            return
+        query, text = task
+        names = [name for name, _ in route.ranked if name in self._rows]
+        if agent not in names:
+            names.append(agent)
+        rows = np.fromiter((self._rows[n] for n in names), np.intp, len(names))
+        fits = (self._profiles[rows] @ query).astype(np.float64)
+        for i, name in enumerate(names):
+            memory = self._memory.get(name)
+            if memory is not None:
+                fits[i] = memory.left_out(float(fits[i]), text, self.prior)
+        scores = self._scores(names, fits, topic, sample=False)
+        index = names.index(agent)
+        if self._calibrator.add(scores, index, score, float(fits[index])):
+            self.temperature = self._calibrator.temperature()
+            learned = self._calibrator.min_fit() if self.abstain_quantile > 0 else None
+            if learned is not None:
+                self.min_fit = learned
 
     def topic_of(self, task: str) -> int:
         """The topic `task` belongs to (-1: none yet)."""
@@ -548,27 +642,6 @@ class Router:
         args.check_topic(topic)
         alpha, beta = self._beta.get((agent, topic), (1.0, 1.0))
         return alpha / (alpha + beta)
-
-
-class _Memory:
-    """A ring buffer of solved-task vectors; scores by the mean of the top 3 similarities."""
-
-    __slots__ = ("_size", "_vectors", "_count")
-
-    def __init__(self, size: int, dim: int) -> None:
-        self._size = size
-        self._vectors = np.zeros((size, dim), dtype=np.float32)
-        self._count = 0
-
-    def add(self, vector: _Vec) -> None:
-        self._vectors[self._count % self._size] = vector
-        self._count += 1
-
-    def score(self, query: _Vec) -> float:
-        sims = self._vectors[: min(self._count, self._size)] @ query
-        if len(sims) > 3:
-            sims = np.partition(sims, -3)[-3:]
-        return float(sims.mean())
 
 
 def _top(values: npt.NDArray[np.float32], count: int) -> npt.NDArray[np.intp]:

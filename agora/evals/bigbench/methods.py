@@ -5,8 +5,9 @@ and the train split; `Method.rank` ranks the experts for each text with probabil
 score (how well the best expert fits, on the method's own scale) and whether it abstains.
 
 - `RouterMethod`: any router with `agora.agents.Router`'s ``register`` / ``route`` /
-  ``record`` calls, built by a factory (so a new router drops in). It abstains when the route's
-  best fit is below the router's own ``min_fit`` (the check behind ``events.NoFit``); with
+  ``record`` calls, built by a factory (so a new router drops in). It abstains when the route
+  says so (`Route.abstain`: its best fit is below the router's ``min_fit``, learned from
+  outcomes once there are some; the check behind ``events.NoFit``); with
   ``learn_rounds`` it first routes the train split and records each outcome, as a team's
   feedback would (Thompson exploration on), filling its solved-task memory.
 - `BM25Method`: BM25 of the text against each profile.
@@ -186,7 +187,7 @@ class RouterMethod:
         for text in texts:
             route = self.router.route(text, mode="dynamic", explore=False)
             fit = float(route.best_fit())
-            abstain = min_fit > 0 and fit < min_fit
+            abstain = getattr(route, "abstain", min_fit > 0 and fit < min_fit)
             out.append(Ranking(tuple(route.ranked), fit, abstain, tuple(route.experts)))
         return out
 

@@ -1,0 +1,113 @@
+"""What `agora.agents.router.Router` learns from outcomes besides reliability (internal).
+
+- `Centroid`: the running mean of the tasks an agent solved, with how many it has seen.
+- `Calibrator`: outcomes as ``(scores of the shortlist, recorded agent, success)``; it refits
+  the softmax temperature that makes the recorded agent's probability match its success
+  (least Bernoulli log-loss), and the fit below which a share of successes fall (the learned
+  abstain threshold).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+_Vec = npt.NDArray[np.float32]
+#: Temperatures searched when the softmax is recalibrated.
+TEMPERATURES = np.logspace(-3, 0.5, 36)
+
+
+class Centroid:
+    """The mean of an agent's solved tasks; `count` is capped at `size` (older ones fade)."""
+
+    __slots__ = ("_seen", "_size", "count", "mean")
+
+    def __init__(self, size: int, dim: int) -> None:
+        self._size = size
+        self.mean: _Vec = np.zeros(dim, dtype=np.float32)
+        self.count = 0
+        self._seen: set[str] = set()  # the texts folded in, while the mean is exact
+
+    def add(self, vector: _Vec, text: str | None = None) -> None:
+        """Fold `vector` into the mean (an exponential mean once `size` tasks were seen)."""
+        if text is not None and self.count < self._size:
+            self._seen.add(text)
+        self.count = min(self.count + 1, self._size)
+        self.mean += (vector - self.mean) / self.count
+
+    def left_out(self, fit: float, text: str, prior: float) -> float:
+        """`fit` of a blend with this mean as if `text` (a unit vector) had not been folded in.
+
+        Outcomes are scored this way so that calibrating on tasks the agent already solved is
+        not in-sample (as the baselines score their train split leave-one-out).
+        """
+        total = prior + self.count
+        if text not in self._seen or total <= 1:
+            return fit
+        return (fit * total - 1.0) / (total - 1.0)
+
+    def weight(self, prior: float) -> float:
+        """``n / (n + prior)``: how much the mean counts against a profile worth `prior`."""
+        return self.count / (self.count + prior) if self.count + prior > 0 else 0.0
+
+    def blend(self, profile: _Vec, prior: float) -> _Vec:
+        """``(prior * profile + n * mean) / (prior + n)``: the profile, outweighed by use."""
+        n = float(self.count)
+        out: _Vec = ((prior * profile + n * self.mean) / (prior + n)).astype(np.float32)
+        return out
+
+
+class Calibrator:
+    """A ring buffer of outcomes that refits the temperature and the abstain threshold.
+
+    Args:
+        size: outcomes kept.
+        width: scores kept per outcome (the router's shortlist).
+        every: refit after this many new outcomes (and from `every` outcomes on).
+        quantile: the abstain threshold is the fit this share of successes fall under.
+    """
+
+    def __init__(self, size: int, width: int, *, every: int, quantile: float) -> None:
+        self._scores = np.full((size, width), -np.inf)
+        self._agent = np.zeros(size, dtype=np.intp)
+        self._success = np.zeros(size)
+        self._fit = np.zeros(size)
+        self._count = 0
+        self._every = every
+        self._quantile = quantile
+
+    def add(self, scores: npt.NDArray[np.float64], agent: int, success: float, fit: float) -> bool:
+        """Keep one outcome; returns whether it is time to refit."""
+        slot = self._count % len(self._agent)
+        width = min(len(scores), self._scores.shape[1])
+        self._scores[slot] = -np.inf
+        self._scores[slot, :width] = scores[:width]
+        self._agent[slot] = min(agent, width - 1)
+        self._success[slot] = success
+        self._fit[slot] = fit
+        self._count += 1
+        return self._count >= self._every and self._count % self._every == 0
+
+    def temperature(self) -> float:
+        """The temperature whose softmax best predicts the recorded agents' success."""
+        n = min(self._count, len(self._agent))
+        scores, success = self._scores[:n], self._success[:n]
+        rows = np.arange(n)
+        best, best_loss = float(TEMPERATURES[0]), math.inf
+        for t in TEMPERATURES:
+            z = scores / t
+            top = z.max(axis=1, keepdims=True)
+            logp = z[rows, self._agent[:n]] - (top[:, 0] + np.log(np.exp(z - top).sum(axis=1)))
+            p = np.clip(np.exp(logp), 1e-6, 1 - 1e-6)
+            loss = float(-(success * np.log(p) + (1 - success) * np.log1p(-p)).mean())
+            if loss < best_loss:
+                best, best_loss = float(t), loss
+        return best
+
+    def min_fit(self) -> float | None:
+        """The fit `quantile` of successful outcomes fall under (None: no success yet)."""
+        n = min(self._count, len(self._agent))
+        fits = self._fit[:n][self._success[:n] >= 0.5]
+        return float(np.quantile(fits, self._quantile)) if len(fits) else None

@@ -1,0 +1,122 @@
+"""The Router's learning beyond reliability: solved-task means, calibration, abstention."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from agora import ConfigError
+from agora.agents.router import Router
+from agora.embeddings import HashEmbedder
+from agora.evals.bigbench.metrics import ece
+
+
+class TableEmbedder:
+    """Looks texts up in a table of vectors (unit-normalized)."""
+
+    def __init__(self, table: dict[str, Any]) -> None:
+        self.table = {k: np.asarray(v, np.float32) / np.linalg.norm(v) for k, v in table.items()}
+        self.dim = len(next(iter(table.values())))
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return np.stack([self.table[t] for t in texts])
+
+
+def test_the_solved_task_mean_outweighs_a_few_outliers() -> None:
+    rng = np.random.default_rng(0)
+    table: dict[str, Any] = {"A": [1, 0, 0, 0], "B": [0, 1, 0, 0]}
+    table["query"] = [0.8, 0.1, 0.55, 0]
+    table |= {f"a{i}": [1, 0, 0, 0] + rng.normal(0, 0.15, 4) for i in range(30)}
+    table |= {f"b{i}": [0, 1, 0, 0] + rng.normal(0, 0.15, 4) for i in range(30)}
+    table |= {f"odd{i}": [0.7, 0, 0.7, 0] + rng.normal(0, 0.02, 4) for i in range(3)}
+    embedder = TableEmbedder(table)
+    router = Router(embedder, drift=0.0, calibrate=False)  # type: ignore[arg-type]
+    router.register("A", "A")
+    router.register("B", "B")
+    solved = [("A", f"a{i}") for i in range(30)] + [("B", f"b{i}") for i in range(30)]
+    for agent, task in [*solved, *(("B", f"odd{i}") for i in range(3))]:
+        router.record(router.route(task), agent, True, task=task)
+    assert router.route("query").primary == "A"
+    # The old memory (mean of the top 3 remembered similarities) is fooled by B's outliers.
+    query = embedder.embed(["query"])[0]
+    top3 = {
+        agent: np.sort(embedder.embed([t for a, t in solved + extra if a == agent]) @ query)[-3:]
+        for agent, extra in [("A", []), ("B", [("B", f"odd{i}") for i in range(3)])]
+    }
+    assert top3["B"].mean() > top3["A"].mean()
+
+
+def test_the_profile_counts_less_as_solved_tasks_accumulate() -> None:
+    table = {"A": [1.0, 0.0], "t": [0.0, 1.0]}
+    router = Router(TableEmbedder(table), drift=0.0, prior=4.0, calibrate=False)  # type: ignore[arg-type]
+    router.register("A", "A")
+    fits = []
+    for _ in range(12):
+        router.record(router.route("t"), "A", True, task="t")
+        fits.append(router.route("t").best_fit())
+    assert fits[0] == pytest.approx(1 / 5, abs=1e-3)  # n / (n + prior) with n = 1
+    assert fits[-1] == pytest.approx(12 / 16, abs=1e-3)
+    assert fits == sorted(fits)
+
+
+def _noisy_outcomes(router: Router, rounds: int, seed: int) -> tuple[list[float], list[bool]]:
+    """Route mixed-up tasks: the router's evidence is right only about 70% of the time."""
+    rng = np.random.default_rng(seed)
+    confidences, correct = [], []
+    for i in range(rounds):
+        truth = "geo" if rng.random() < 0.5 else "chem"
+        other = "chem" if truth == "geo" else "geo"
+        lead = truth if rng.random() < 0.7 else other
+        words = {"geo": "capitals rivers", "chem": "acids molecules"}
+        task = f"{words[lead]} question {i}"
+        route = router.route(task, explore=False)
+        confidences.append(route.ranked[0][1])
+        correct.append(route.primary == truth)
+        router.record(route, route.primary, route.primary == truth, task=task)
+    return confidences, correct
+
+
+def test_calibration_lowers_expected_calibration_error() -> None:
+    errors = {}
+    for calibrate in (False, True):
+        router = Router(HashEmbedder(), calibrate=calibrate, drift=0.0, prior=1e6)
+        router.register("geo", "capitals rivers")
+        router.register("chem", "acids molecules")
+        _noisy_outcomes(router, 200, seed=0)  # train
+        errors[calibrate] = ece(*_noisy_outcomes(router, 200, seed=1))
+    assert errors[True] < errors[False] - 0.05
+
+
+def test_abstain_fires_on_an_unrelated_task() -> None:
+    router = Router(HashEmbedder(), min_fit=0.01)
+    router.register("geo", "geography: capitals, countries, rivers")
+    router.register("chem", "chemistry: elements, molecules, acids")
+    for i in range(40):
+        for name, text in [("geo", "capitals rivers countries"), ("chem", "acids molecules")]:
+            task = f"{text} {i}"
+            router.record(router.route(task), name, True, task=task)
+    assert router.min_fit > 0.01  # learned from the successes' fits
+    assert router.route("rivers and capitals of countries").abstain is False
+    unrelated = router.route("zebra saxophone umbrella")
+    assert unrelated.abstain is True
+    assert unrelated.experts  # it still answers; the caller decides
+    assert unrelated.to_dict()["abstain"] is True
+
+
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [
+        ("prior", -1.0),
+        ("repel", 2.0),
+        ("abstain_quantile", 0.9),
+        ("calibrate", "yes"),
+        ("calibrate_every", 0),
+    ],
+)
+def test_learning_options_are_checked(argument: str, value: object) -> None:
+    with pytest.raises(ConfigError, match=argument):
+        Router(HashEmbedder(), **{argument: value})  # type: ignore[arg-type]
