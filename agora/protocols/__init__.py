@@ -16,14 +16,19 @@ from agora.protocols.envelope import (
     parse_envelope,
 )
 from agora.protocols.payloads import (
+    PLANNING_KINDS,
     TASK_CARRIERS,
     AgentName,
     Alert,
     Answer,
+    ClaimSubgoal,
     Critique,
     Forward,
+    HandOver,
+    HelpRequest,
     KnowledgeClaim,
     Payload,
+    ShareDiscovery,
     Split,
     SplitPart,
     Task,
@@ -49,6 +54,12 @@ __all__ = [
     "SplitPart",
     "Task",
     "TASK_CARRIERS",
+    # cooperative planning payloads
+    "ShareDiscovery",
+    "ClaimSubgoal",
+    "HelpRequest",
+    "HandOver",
+    "PLANNING_KINDS",
     # conversations and schemas
     "Conversation",
     "Holding",

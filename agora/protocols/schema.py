@@ -9,7 +9,19 @@ from typing import Any
 from pydantic import BaseModel
 
 from agora.protocols.envelope import Envelope
-from agora.protocols.payloads import Alert, Answer, Critique, Forward, KnowledgeClaim, Split, Task
+from agora.protocols.payloads import (
+    Alert,
+    Answer,
+    ClaimSubgoal,
+    Critique,
+    Forward,
+    HandOver,
+    HelpRequest,
+    KnowledgeClaim,
+    ShareDiscovery,
+    Split,
+    Task,
+)
 
 __all__ = ["PAYLOAD_TYPES", "all_schemas", "schema_hash"]
 
@@ -22,6 +34,10 @@ PAYLOAD_TYPES: dict[str, type[BaseModel]] = {
     "knowledge_claim": KnowledgeClaim,
     "critique": Critique,
     "alert": Alert,
+    "share_discovery": ShareDiscovery,
+    "claim_subgoal": ClaimSubgoal,
+    "help_request": HelpRequest,
+    "hand_over": HandOver,
 }
 
 
@@ -30,7 +46,7 @@ def all_schemas() -> dict[str, dict[str, Any]]:
 
     Example:
         >>> sorted(all_schemas())[:3]
-        ['alert', 'answer', 'critique']
+        ['alert', 'answer', 'claim_subgoal']
     """
     schemas = {kind: cls.model_json_schema() for kind, cls in PAYLOAD_TYPES.items()}
     schemas["envelope"] = Envelope.model_json_schema()

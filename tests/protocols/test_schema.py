@@ -19,7 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from agora.protocols import PAYLOAD_TYPES, Envelope, all_schemas, schema_hash
 
 Schema = dict[str, Any]
-KINDS = {"task", "answer", "forward", "split", "knowledge_claim", "critique", "alert"}
+KINDS = {"task", "answer", "forward", "split", "knowledge_claim", "critique", "alert"} | {
+    "share_discovery",
+    "claim_subgoal",
+    "help_request",
+    "hand_over",
+}
 SCHEMAS = all_schemas()
 
 # --- a strict little validator for the subset of JSON Schema pydantic emits -------------------
@@ -199,6 +204,12 @@ def test_valid_envelopes_match_the_envelope_schema(env: Envelope) -> None:
         ("split", {"kind": "split", "text": "t", "parts": [{"to": "a b", "text": "p"}]}),
         ("critique", {"kind": "critique", "verdict": "maybe"}),
         ("knowledge_claim", {"kind": "knowledge_claim", "subject": "s", "relation": "r"}),
+        ("share_discovery", {"kind": "share_discovery", "what": "iron", "position": [1]}),
+        ("share_discovery", {"kind": "share_discovery", "what": "iron", "position": [1.5, 2]}),
+        ("claim_subgoal", {"kind": "claim_subgoal", "subgoal": "s", "status": "maybe"}),
+        ("help_request", {"kind": "help_request", "need": "wood", "count": -1}),
+        ("hand_over", {"kind": "hand_over", "item": "wood", "count": 0, "to": "a"}),
+        ("hand_over", {"kind": "hand_over", "item": "wood", "to": "a b"}),
         ("envelope", {"sender": "a", "recipients": [], "payload": {"kind": "task", "text": "t"}}),
         ("envelope", {"sender": "a", "recipients": ["b"], "payload": {"kind": "nope"}}),
         ("envelope", {"sender": "a", "recipients": ["b"], "payload": {"text": "t"}}),

@@ -1,0 +1,538 @@
+"""One planning agent: its role, its options, its claims and requests, its next action.
+
+Each tick an agent reads its memory (the map it can see: its own, or the team's), settles its
+role through the protocol, and picks a subgoal through its `Chooser`:
+
+- **Roles.** Every agent first claims the team's long-term goal (``collect diamond``). The
+  board's owner of that claim — the earliest claimant — is the *lead*; the others release it
+  and become *helpers*. Without communication every agent is its own lead.
+- **Lead.** It follows the recipe plan to the goal (`recipes.next_step`). Whenever its bill of
+  raw items changes it sends a `HelpRequest` per item (its goal summary's unmet
+  prerequisites go with it); ``count=0`` withdraws one.
+- **Helpers.** Their options are the lead's open requests (``supply <item> to <lead>``) and
+  exploring for the materials the team still has to find; each option is claimed with a
+  `ClaimSubgoal` so two helpers never pursue the same one. Scripted priorities: find the
+  goal's material first (DAMCS's last agent hunts the diamond), then supply in the lead's plan
+  order, then explore for anything else unknown. A helper hands an item over (`HandOver`, one
+  per action) as soon as it holds one the lead still needs.
+- **Re-planning.** A message that changes what an agent depends on — the lead's request for
+  the item it supplies, a discovery of the material it looks for, an earlier claim on its
+  subgoal, an item handed to it — makes it choose again at once (counted in ``replans``).
+
+Explorers of mountain materials first make the tool that mines crafter's mountain rock
+(``stone`` needs a ``wood_pickaxe`` in data.yaml) so that they can tunnel.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from agora.evals.planning._control import Controller
+from agora.evals.planning._grid import KnownMap, around
+from agora.evals.planning.choice import Choice, Chooser, Option
+from agora.evals.planning.recipes import Situation, Step, next_step, plan
+from agora.evals.planning.rules import Rules
+from agora.evals.planning.team import Board, Bus, TeamMemory, Variant
+from agora.evals.planning.world import Action, CoopWorld, HandOverResult
+from agora.protocols import ClaimSubgoal, Envelope, HandOver, HelpRequest, ShareDiscovery
+
+__all__ = ["PlanningAgent", "RunContext"]
+
+_UNREACHABLE_FOR = 40
+#: Crafter's mountain rock: explorers of mountain materials first make what mines it.
+TUNNEL_ROCK = "stone"
+#: Farther than this (Manhattan) from its stations, an agent that can places new ones.
+FAR = 15
+#: The share of helpers that hunt for the goal's material while it is unknown (at least one).
+HUNTERS = 0.5
+
+
+@dataclass(slots=True)
+class RunContext:
+    """What every agent of one run shares: rules, world, memory, protocol, variant."""
+
+    rules: Rules
+    world: CoopWorld
+    memory: TeamMemory
+    bus: Bus
+    variant: Variant
+    goal: str = "diamond"
+    boards: dict[str, Board] = field(default_factory=dict)
+
+    @property
+    def goal_label(self) -> str:
+        """The long-term goal as a subgoal label."""
+        return f"collect {self.goal}"
+
+
+class PlanningAgent:
+    """One agent of a planning team (see the module docstring for its policy).
+
+    Args:
+        name: its name (also its world player and memory scope).
+        run: the run it plays in.
+        chooser: who picks its subgoals.
+        seed: for tie-breaking moves.
+    """
+
+    def __init__(self, name: str, run: RunContext, chooser: Chooser, *, seed: int = 0) -> None:
+        self.name = name
+        self.run = run
+        self.chooser = chooser
+        self.board = run.boards.setdefault(name, Board())
+        rng = random.Random(f"{seed}/{name}")
+        self.control = Controller(run.rules, run.world.area, rng)
+        self.role = "lead"
+        self.option: Option | None = None
+        self.claimed: str | None = None
+        self.requested: dict[str, int] = {}
+        self.delivered: dict[str, list[int]] = {}
+        self.replan = True
+        self.replans = 0
+        self.decisions = 0
+        self._last_claim_tick = -100
+        self._stations: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.memory = run.memory.plans[name]
+        self.memory.set_long_term(run.goal_label)
+
+    # -- messages ---------------------------------------------------------------------------
+
+    def _say(self, payload: ClaimSubgoal | HelpRequest, tick: int) -> None:
+        self.board.note(self.name, payload, tick)
+        self.run.bus.send(self.name, payload)
+
+    def receive(self, envelopes: Sequence[Envelope], tick: int) -> None:
+        """Take in the envelopes delivered this tick; re-plan when one changes a dependency."""
+        for env in envelopes:
+            payload = env.payload
+            if isinstance(payload, ShareDiscovery):
+                new = self.run.memory.learn(self.name, env)
+                looking = self.option is not None and self.option.kind == "explore"
+                if new and looking and self.option is not None and payload.what == self.option.name:
+                    self._trigger()
+                continue
+            self.board.note(env.sender, payload, tick - 1)
+            if self._depends_on(payload):
+                self._trigger()
+
+    def _depends_on(self, payload: object) -> bool:
+        """Whether a claim or request changes what this agent's subgoal relies on."""
+        option = self.option
+        if option is None:
+            return False
+        if isinstance(payload, HelpRequest):
+            return option.kind == "supply" and option.name == payload.need
+        if isinstance(payload, ClaimSubgoal):
+            taken = self.board.owner(option.label) != self.name
+            return payload.subgoal == option.label and taken and option.kind == "supply"
+        return False
+
+    def handed(self, result: HandOverResult, tick: int) -> None:
+        """Learn what became of a hand-over this agent made, or received (then re-plan)."""
+        payload = result.envelope.payload
+        if not result.ok or not isinstance(payload, HandOver):
+            return
+        if result.envelope.sender == self.name:
+            self.delivered.setdefault(payload.item, []).append(tick)
+        elif payload.to == self.name:
+            self._trigger()
+
+    def _trigger(self) -> None:
+        if not self.replan:
+            self.replans += 1
+        self.replan = True
+
+    # -- what it knows ----------------------------------------------------------------------
+
+    @property
+    def known(self) -> KnownMap:
+        """The map it reads (its own, or the team's with shared memory)."""
+        return self.run.memory.maps[self.name]
+
+    def situation(self, inventory: dict[str, int], tick: int) -> Situation:
+        """Its inventory, the materials it knows a reachable location of, its stations."""
+        rules, known = self.run.rules, self.known
+        materials = {c.material for c in rules.collect.values()}
+        recent = {
+            k.split(":", 1)[1]
+            for k, t in self.control.unreachable.items()
+            if tick - t < _UNREACHABLE_FOR and k.startswith("collect:")
+        }
+        seen = frozenset(
+            m for m in materials if m not in recent and known.where(rules.material_id(m)).any()
+        )
+        self._stations = {}
+        return Situation(inventory=inventory, known=seen, missing=self._missing)
+
+    def _missing(self, group: tuple[str, ...]) -> tuple[str, ...]:
+        """The stations of `group` to place: those not known, or the last if none are together."""
+        if group in self._stations:
+            return self._stations[group]
+        rules, known = self.run.rules, self.known
+        masks = [known.where(rules.material_id(s)) for s in group]
+        absent = tuple(s for s, m in zip(group, masks, strict=True) if not m.any())
+        if not absent:
+            together = np.ones_like(masks[0])
+            for mask in masks:
+                together &= around(mask)
+            absent = () if together.any() else group[-1:]
+        self._stations[group] = absent
+        return absent
+
+    # -- roles, requests, claims --------------------------------------------------------------
+
+    def _settle_role(self, tick: int) -> None:
+        if not self.run.variant.communication:
+            self.role = "lead"
+            return
+        goal = self.run.goal_label
+        owner = self.board.owner(goal)
+        if owner is None:
+            self._say(ClaimSubgoal(subgoal=goal, goal=goal), tick)
+            owner = self.name
+        if owner == self.name:
+            self.role = "lead"
+        elif self.role == "lead":
+            self._say(ClaimSubgoal(subgoal=goal, goal=goal, status="released"), tick)
+            self.role = "helper"
+            self.requested = {}
+            self._trigger()
+
+    def _request_help(self, bill: Counter[str], tick: int) -> None:
+        wanted = {k: v for k, v in bill.items() if v > 0 and k != self.run.goal}
+        unmet = list(self.memory.summary().unmet)[:16]
+        label = self.option.label if self.option is not None else self.run.goal_label
+        for item in list(self.requested) + [i for i in wanted if i not in self.requested]:
+            count = wanted.get(item, 0)
+            if self.requested.get(item, 0) != count:
+                self._say(HelpRequest(need=item, count=count, goal=label, unmet=unmet), tick)
+        self.requested = wanted
+
+    def _claim(self, old: Option | None, new: Option, tick: int) -> None:
+        if not self.run.variant.communication or self.role != "helper":
+            return
+        if old is not None and old.kind in ("supply", "explore") and old.label != new.label:
+            self._say(ClaimSubgoal(subgoal=old.label, status="released"), tick)
+            self.claimed = None
+        if new.kind in ("supply", "explore") and new.label != self.claimed:
+            summary = self.memory.summary()
+            target = list(self.control.target) if self.control.target else None
+            claim = ClaimSubgoal(
+                subgoal=new.label,
+                goal=self.run.goal_label,
+                unmet=list(summary.unmet)[:16],
+                target=target,
+            )
+            self._say(claim, tick)
+            self.claimed, self._last_claim_tick = new.label, tick
+
+    def _refresh_target(self, tick: int) -> None:
+        """Re-announce an exploration claim with its new target, at most every 8 ticks."""
+        option = self.option
+        if option is None or option.kind != "explore" or self.claimed != option.label:
+            return
+        if tick - self._last_claim_tick >= 8 and self.control.target is not None:
+            target = list(self.control.target)
+            self._say(
+                ClaimSubgoal(subgoal=option.label, goal=self.run.goal_label, target=target), tick
+            )
+            self._last_claim_tick = tick
+
+    # -- options --------------------------------------------------------------------------
+
+    def _lead_options(
+        self, inventory: dict[str, int], situation: Situation
+    ) -> tuple[list[Option], Option, Counter[str]]:
+        """Feasible steps of its plan; it counts claimed supplies as on their way."""
+        rules, goal = self.run.rules, self.run.goal
+        steps, bill = plan(rules, goal, 1, situation)
+        if not steps:
+            return [Option("wait")], Option("wait"), bill
+        coming = {
+            item: count
+            for item, count in bill.items()
+            if self.board.owner(f"supply {item} to {self.name}") not in (None, self.name)
+        }
+        ahead: list[Step] = []
+        if coming:
+            virtual = dict(inventory)
+            for item, count in coming.items():
+                virtual[item] = virtual.get(item, 0) + count
+            ahead, _ = plan(rules, goal, 1, replace(situation, inventory=virtual))
+        options: dict[str, Option] = {}
+        for step in [*ahead, *steps]:
+            if step.label in options or not self._feasible(step, inventory, situation):
+                continue
+            if step.kind == "collect":
+                total = min(rules.items[step.item], inventory.get(step.item, 0) + bill[step.item])
+                step = Step("collect", step.name, item=step.item, count=max(step.count, total))
+            options[step.label] = Option.of(step)
+        first = next_step(rules, goal, 1, situation)
+        fallback = Option.of(first) if first is not None else Option("wait")
+        recommended = next(iter(options.values()), fallback)
+        options.setdefault(fallback.label, fallback)
+        batch = self.option  # a batch being collected goes on until its count is reached
+        if batch is not None and batch.kind == "collect" and batch.step is not None:
+            going = inventory.get(batch.item, 0) < batch.count and bill[batch.item] > 0
+            if going and self._feasible(batch.step, inventory, situation):
+                recommended = options[batch.label] = batch
+        return list(options.values()), recommended, bill
+
+    def _feasible(self, step: Step, inventory: dict[str, int], situation: Situation) -> bool:
+        rules = self.run.rules
+        if step.kind == "explore":
+            return True
+        if step.kind == "collect":
+            rule = rules.collect[step.name]
+            tools = all(inventory.get(t, 0) >= k for t, k in rule.require.items())
+            return tools and step.name in situation.known
+        if step.kind == "place":
+            return all(inventory.get(u, 0) >= k for u, k in rules.place[step.name].uses.items())
+        recipe = rules.make[step.name]
+        held = all(inventory.get(u, 0) >= k for u, k in recipe.uses.items())
+        return held and not situation.missing(recipe.nearby)
+
+    def _helper_options(self, situation: Situation) -> tuple[list[Option], Option]:
+        """Supplies the lead asked for and explorations; ranked by the scripted priorities."""
+        board, rules, me = self.board, self.run.rules, self.name
+        lead = board.owner(self.run.goal_label)
+        wanted = board.requests.get(lead, {}) if lead else {}
+        supplies = [  # latest-needed first: the lead is least likely to get it itself
+            Option("supply", item, to=lead, count=count)
+            for item, count in reversed(list(wanted.items()))
+            if lead and board.owner(f"supply {item} to {lead}") in (None, me)
+        ]
+        sources = [rules.source_of(i) for i in (self.run.goal, *wanted)]
+        unknown = [s.material for s in sources if s and s.material not in situation.known]
+        explores = [Option("explore", m) for m in dict.fromkeys(unknown)]
+        goal_source = rules.source_of(self.run.goal)
+        hunt = [o for o in explores if goal_source and o.name == goal_source.material]
+        if hunt and not self._hunts(hunt[0].label):
+            hunt = []
+        free = [o for o in explores if board.owner(o.label) in (None, me)]
+        ranked = hunt + supplies + free + explores + [Option("wait")]
+        return list(dict.fromkeys(ranked)), ranked[0]
+
+    def _hunts(self, label: str) -> bool:
+        """Whether this helper is among the first `HUNTERS` share of the team on `label`."""
+        helpers = len(self.run.world.names) - 1
+        quota = max(1, round(helpers * HUNTERS))
+        claims = sorted(
+            (c.tick, c.agent) for c in self.board.claimants(label) if c.agent != self.name
+        )
+        mine = next((c.tick for c in self.board.claimants(label) if c.agent == self.name), None)
+        ahead = [c for c in claims if mine is None or c < (mine, self.name)]
+        return len(ahead) < quota
+
+    # -- deciding and acting ------------------------------------------------------------------
+
+    def act(self, tick: int) -> Action:
+        """This tick's action (a crafter action name, or a signed hand-over)."""
+        world, me = self.run.world, self.name
+        inventory = world.inventory(me)
+        situation = self.situation(inventory, tick)
+        self._settle_role(tick)
+        if self.role == "lead":
+            options, recommended, bill = self._lead_options(inventory, situation)
+            if self.run.variant.communication:
+                self._request_help(bill, tick)
+        else:
+            options, recommended = self._helper_options(situation)
+        option = self._decide(options, recommended, inventory, tick)
+        action = self._execute(option, inventory, situation, tick)
+        self._refresh_target(tick)
+        shown = action if isinstance(action, str) else f"hand_over {option.name}"
+        self.memory.record(step=tick, goal=option.label, inventory=inventory, action=shown)
+        return action
+
+    def _decide(
+        self, options: list[Option], recommended: Option, inventory: dict[str, int], tick: int
+    ) -> Option:
+        current = self.option
+        labels = {o.label: o for o in options}
+        keep = current is not None and current.label in labels and not self.replan
+        if keep and not self.chooser.every_tick:
+            assert current is not None
+            self.option = labels[current.label]
+            return self.option
+        choice = Choice(
+            agent=self.name,
+            role=self.role,
+            options=tuple(options),
+            recommended=recommended,
+            summary=self._summary(inventory) if not self.chooser.every_tick else "",
+            tick=tick,
+        )
+        picked = self.chooser.choose(choice)
+        picked = labels.get(picked.label, recommended)
+        self.decisions += 1
+        self.replan = False
+        if current is None or current.label != picked.label:
+            if current is not None:
+                done = current.label not in labels
+                self.memory.finish(status="done" if done else "abandoned")
+            self._claim(current, picked, tick)
+        self.option = picked
+        return picked
+
+    def _execute(
+        self, option: Option, inventory: dict[str, int], situation: Situation, tick: int
+    ) -> Action:
+        if option.kind == "wait":
+            return self._step_aside()
+        if option.kind == "supply":
+            return self._supply(option, inventory, situation, tick)
+        step = option.step
+        assert step is not None
+        step = self._local_stations(self._tunnel_first(step, inventory, situation), inventory)
+        return self._move(step, inventory, tick)
+
+    def _local_stations(self, step: Step, inventory: dict[str, int]) -> Step:
+        """Far from the stations a make needs, place them here if it carries what they cost."""
+        rules, known = self.run.rules, self.known
+        if step.kind != "make":
+            return step
+        recipe = rules.make[step.name]
+        x, y = self.run.world.position(self.name)
+        xs, ys = np.indices(self.run.world.area, sparse=True)
+        close = (np.abs(xs - x) + np.abs(ys - y)) <= FAR
+        together = np.ones(self.run.world.area, dtype=bool)
+        for station in recipe.nearby:
+            together &= around(known.where(rules.material_id(station)))
+        if (together & close).any():
+            return step
+        cost = Counter(recipe.uses)
+        far = [s for s in recipe.nearby if not (known.where(rules.material_id(s)) & close).any()]
+        for station in far:
+            cost.update(rules.place[station].uses)
+        if far and all(inventory.get(k, 0) >= v for k, v in cost.items()):
+            return Step("place", far[0])
+        return step
+
+    def _step_aside(self) -> str:
+        """Idle: stay, unless a teammate is next to it (it may be in the way)."""
+        world, me = self.run.world, self.name
+        x, y = world.position(me)
+        crowded = any(
+            abs(p[0] - x) + abs(p[1] - y) <= 1 for n, p in world.occupied().items() if n != me
+        )
+        if not crowded:
+            return "noop"
+        lut = self.control.costs(world.inventory(me))
+        return self.control._jiggle((x, y), self.known, lut, list(world.occupied().values()))
+
+    def _tunnel_first(self, step: Step, inventory: dict[str, int], situation: Situation) -> Step:
+        """Before exploring for a mountain material, make what mines the mountain's rock."""
+        rules = self.run.rules
+        if step.kind != "explore" or not rules.collect[step.name].require:
+            return step
+        rock = rules.collect.get(TUNNEL_ROCK)
+        for tool, k in (rock.require if rock else {}).items():
+            if inventory.get(tool, 0) < k:
+                first = next_step(rules, tool, k, situation)
+                if first is not None and first.kind != "explore":
+                    return first
+        return step
+
+    def _move(self, step: Step, inventory: dict[str, int], tick: int) -> str:
+        world, me = self.run.world, self.name
+        here = world.position(me)
+        near_me = [
+            p
+            for n, p in world.occupied().items()
+            if n != me and abs(p[0] - here[0]) <= 4 and abs(p[1] - here[1]) <= 3
+        ]
+        avoid = [
+            claim.target[:2]
+            for label, holders in self.board.claims.items()
+            if label.startswith("explore ")
+            for claim in holders.values()
+            if claim.agent != me and claim.target is not None
+        ]
+        return self.control.act(
+            step,
+            position=here,
+            facing=world.facing(me),
+            inventory=inventory,
+            known=self.known,
+            occupied=near_me,
+            avoid=[(t[0], t[1]) for t in avoid],
+            tick=tick,
+        )
+
+    def _outstanding(self, item: str, lead: str) -> int:
+        count = self.board.requests.get(lead, {}).get(item, 0)
+        sent = self.board.request_tick.get((lead, item), 0)
+        return count - sum(1 for t in self.delivered.get(item, []) if t >= sent)
+
+    def _reserve(self, item: str, inventory: dict[str, int], situation: Situation) -> int:
+        """How many of `item` the helper keeps for the tools it needs to collect more."""
+        rules = self.run.rules
+        source = rules.source_of(item)
+        keep = 0
+        for tool, k in (source.require if source else {}).items():
+            if inventory.get(tool, 0) < k:
+                steps, _ = plan(rules, tool, k, situation)
+                for s in steps:
+                    if s.kind == "make":
+                        keep += rules.make[s.name].uses.get(item, 0)
+                    elif s.kind == "place":
+                        keep += rules.place[s.name].uses.get(item, 0)
+        return keep
+
+    def _supply(
+        self, option: Option, inventory: dict[str, int], situation: Situation, tick: int
+    ) -> Action:
+        rules, item, lead = self.run.rules, option.name, option.to
+        outstanding = self._outstanding(item, lead)
+        if outstanding <= 0:
+            return "noop"
+        reserve = self._reserve(item, inventory, situation)
+        if inventory.get(item, 0) > reserve:
+            goal = self.board.request_goal.get(lead, "")
+            reason = f"{lead} asked for {outstanding} {item}" + (f" to {goal}" if goal else "")
+            payload = HandOver(item=item, count=1, to=lead, reason=reason)
+            return self.run.bus.envelope(self.name, payload, [lead])
+        target = reserve + min(outstanding, rules.items.get(item, 9))
+        step = next_step(rules, item, target, situation)
+        if step is None:
+            return "noop"
+        return self._move(self._tunnel_first(step, inventory, situation), inventory, tick)
+
+    def _summary(self, inventory: dict[str, int]) -> str:
+        """The memory summary a model chooser reads: goal node, map, team board."""
+        rules, known, world = self.run.rules, self.known, self.run.world
+        x, y = world.position(self.name)
+        lines = [
+            f"Role: {self.role}. Position: ({x}, {y}).",
+            f"Memory: {self.memory.summary().text()}",
+            "Inventory: "
+            + (
+                ", ".join(f"{k}={v}" for k, v in inventory.items() if v and k not in rules.vitals)
+                or "nothing"
+            ),
+        ]
+        places = []
+        for name in sorted(set(self.run.memory.landmarks.values())):
+            cells = np.argwhere(known.where(rules.material_id(name)))
+            if len(cells):
+                d = np.abs(cells - np.array([x, y])).sum(axis=1)
+                cx, cy = cells[int(d.argmin())]
+                places.append(f"{name} at ({cx}, {cy}), {int(d.min())} steps")
+        lines.append("Known: " + ("; ".join(places) or "nothing yet"))
+        team = [
+            f"{c.agent} claims '{label}'"
+            for label, holders in self.board.claims.items()
+            for c in holders.values()
+            if c.agent != self.name
+        ]
+        for who, wanted in self.board.requests.items():
+            if who != self.name and wanted:
+                team.append(f"{who} needs " + ", ".join(f"{v} {k}" for k, v in wanted.items()))
+        lines.append("Team: " + ("; ".join(team) or "no messages"))
+        return "\n".join(lines)
