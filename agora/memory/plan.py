@@ -201,11 +201,11 @@ class PlanMemory:
             UserError: a negative `step`, or an empty `goal` or `action`.
         """
         check_int(step, "step", low=0, error=UserError)
+        check_text(action, "action", empty=False, limit=200, error=UserError)
         frozen = _frozen(inventory)
         node = self.current
         if node is None or node.text != goal or frozen != self._inventory:
             node = self._open(goal, inventory, frozen, step)
-        check_text(action, "action", empty=False, limit=200, error=UserError)
         text = f"step {step}: {action}" + (f" -> {target}" if target else "")
         text += f" [goal: {goal}]" + (f" {note}" if note else "")
         episode_id = new_id("ep")

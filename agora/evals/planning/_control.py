@@ -23,6 +23,7 @@ from agora.evals.planning._grid import (
     around,
     frontier,
     near,
+    reachable,
     search,
     shifted,
 )
@@ -196,6 +197,10 @@ class Controller:
                 blocked |= {px * h + py for px, py in occupied}
             cost = lut[known.cells].tobytes()
             found = search(cost, goal.tobytes(), here, self.area, blocked=blocked)
+            if found is None and step.kind == "collect":  # seen, but not how to get there
+                seen = known.where(self.rules.material_id(step.name))
+                toward = self._toward(known, lut, seen, reachable(cost, here, self.area))
+                found = search(cost, toward.tobytes(), here, self.area, blocked=blocked)
             self.key, self.stuck = key, 0
             if found is None:
                 self.path = []
@@ -221,6 +226,20 @@ class Controller:
             self.blocked[nxt] = tick + BLOCKED_FOR  # route around it for a while
             return "noop"
         return move
+
+    def _toward(
+        self, known: KnownMap, lut: npt.NDArray[np.uint8], targets: Mask, reach: Mask
+    ) -> Mask:
+        """The reachable frontier cells closest (Manhattan) to `targets`: explore toward them."""
+        edge = frontier(known.cells, lut[known.cells] > 0) & reach
+        cells, goals = np.argwhere(edge), np.argwhere(targets)[:64]
+        out = np.zeros_like(edge)
+        if not len(cells) or not len(goals):
+            return out
+        dist = np.abs(cells[:, None, :] - goals[None, :, :]).sum(axis=2).min(axis=1)
+        for x, y in cells[dist <= dist.min() + 2]:
+            out[x, y] = True
+        return out
 
     def _jiggle(
         self,

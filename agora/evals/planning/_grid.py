@@ -24,6 +24,7 @@ __all__ = [
     "frontier",
     "near",
     "neighbours",
+    "reachable",
     "search",
     "shifted",
 ]
@@ -143,6 +144,27 @@ def around(mask: Mask) -> Mask:
 def frontier(cells: npt.NDArray[np.uint8], passable: Mask) -> Mask:
     """Passable known cells with an unknown 4-neighbour: where exploring reveals most."""
     return passable & near(cells == 0)
+
+
+def reachable(cost: bytes, start: int, area: tuple[int, int]) -> Mask:
+    """Every cell a path from `start` can reach (cost > 0), as a mask.
+
+    Example:
+        >>> reachable(bytes([1, 0, 1, 1]), 0, (2, 2)).tolist()
+        [[True, False], [True, True]]
+    """
+    links = neighbours(*area)
+    seen = bytearray(len(cost))
+    seen[start] = 1
+    todo = [start]
+    while todo:
+        cell = todo.pop()
+        for nb in links[cell]:
+            if cost[nb] and not seen[nb]:
+                seen[nb] = 1
+                todo.append(nb)
+    mask: Mask = np.frombuffer(bytes(seen), dtype=np.uint8).reshape(area).astype(bool)
+    return mask
 
 
 def search(

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -35,7 +35,7 @@ import numpy as np
 from agora.evals.planning._control import Controller
 from agora.evals.planning._grid import KnownMap, around
 from agora.evals.planning.choice import Choice, Chooser, Option
-from agora.evals.planning.recipes import Situation, Step, next_step, plan
+from agora.evals.planning.recipes import Situation, Step, next_step, plan, unmet
 from agora.evals.planning.rules import Rules
 from agora.evals.planning.team import Board, Bus, TeamMemory, Variant
 from agora.evals.planning.world import Action, CoopWorld, HandOverResult
@@ -98,7 +98,9 @@ class PlanningAgent:
         self._last_claim_tick = -100
         self._stations: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.memory = run.memory.plans[name]
+        self.memory.check = self._unmet
         self.memory.set_long_term(run.goal_label)
+        self._tick = 0
 
     # -- messages ---------------------------------------------------------------------------
 
@@ -183,6 +185,26 @@ class PlanningAgent:
             absent = () if together.any() else group[-1:]
         self._stations[group] = absent
         return absent
+
+    def _unmet(self, goal: str, inventory: Mapping[str, int]) -> tuple[str, ...]:
+        """The recipe check a new goal node records: what its goal still lacks."""
+        option, rules = self.option, self.run.rules
+        if option is None or option.label != goal:
+            return ()
+        situation = self.situation(dict(inventory), self._tick)
+        held = inventory.get(option.item or option.name, 0)
+        if option.kind == "collect":
+            return unmet(rules, option.item, max(option.count, held + 1), situation)
+        if option.kind in ("make", "supply"):
+            return unmet(rules, option.name, held + 1, situation)
+        if option.kind == "place":
+            uses = rules.place[option.name].uses.items()
+            return tuple(
+                f"{k - inventory.get(u, 0)} more {u}" for u, k in uses if inventory.get(u, 0) < k
+            )
+        if option.kind == "explore":
+            return (f"location of {option.name}",)
+        return ()
 
     # -- roles, requests, claims --------------------------------------------------------------
 
@@ -334,6 +356,7 @@ class PlanningAgent:
     def act(self, tick: int) -> Action:
         """This tick's action (a crafter action name, or a signed hand-over)."""
         world, me = self.run.world, self.name
+        self._tick = tick
         inventory = world.inventory(me)
         situation = self.situation(inventory, tick)
         self._settle_role(tick)
