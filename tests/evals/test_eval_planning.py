@@ -245,7 +245,7 @@ def test_a_model_picks_from_a_typed_enum_of_the_feasible_subgoals() -> None:
         assert schema is not None
         seen.append(schema)
         labels = schema["$defs"]["Subgoal"]["enum"]
-        return json.dumps({"subgoal": labels[-1], "reason": "last one"})
+        return json.dumps({"subgoal": labels[-1]})
 
     model = FunctionModel(reply)
     options = (Option("collect", "tree", item="wood", count=2), Option("explore", "diamond"))
@@ -268,8 +268,11 @@ def test_the_embedded_model_plans_a_few_ticks() -> None:
     from agora.models.spec import model_from_spec
 
     model = model_from_spec("local")
-    result = play(seed=1, agents=2, variant=FULL, cap=12, chooser=lambda n: ModelChooser(model))
-    assert result.ticks == 12 and result.milestones["collect_wood"] is None or result.steps > 0
+    choosers = {n: ModelChooser(model) for n in ("agent0", "agent1")}
+    result = play(seed=1, agents=2, variant=FULL, cap=12, chooser=choosers.__getitem__)
+    assert result.ticks == 12 and result.steps == 24
+    assert sum(c.calls for c in choosers.values()) >= 1
+    assert all(c.failures <= c.calls for c in choosers.values())
 
 
 # --- the report and the command line -----------------------------------------------------------

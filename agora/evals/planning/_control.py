@@ -190,6 +190,8 @@ class Controller:
             return self._jiggle(position, known, lut, occupied)
         end = self.path[-1] if self.path else None
         valid = end is not None and key == self.key and goal[end // h, end % h]
+        if valid and self._off_path(position):  # pushed off it (a jiggle, a failed move)
+            valid = False
         if not valid or self.stuck >= 2:
             self.blocked = {c: t for c, t in self.blocked.items() if t > tick}
             blocked = set(self.blocked)
@@ -226,6 +228,11 @@ class Controller:
             self.blocked[nxt] = tick + BLOCKED_FOR  # route around it for a while
             return "noop"
         return move
+
+    def _off_path(self, position: tuple[int, int]) -> bool:
+        h = self.area[1]
+        nx, ny = self.path[0] // h, self.path[0] % h
+        return abs(nx - position[0]) + abs(ny - position[1]) != 1
 
     def _toward(
         self, known: KnownMap, lut: npt.NDArray[np.uint8], targets: Mask, reach: Mask

@@ -24,6 +24,14 @@ _SHORT = {
 }
 
 
+_VARIANT = {
+    "full": "",
+    "no_shared_memory": " no-mem",
+    "no_communication": " no-comm",
+    "independent": " indep",
+}
+
+
 def _ci(cell: dict[str, Any] | None, digits: int = 0) -> str:
     if not cell or cell.get("mean") is None:
         return "-"
@@ -66,13 +74,16 @@ def _headline(report: dict[str, Any]) -> Table:
 
 def _milestones(report: dict[str, Any]) -> Table:
     table = Table(
-        title="Mean ticks to each milestone [95% CI] (first agent to unlock it; seeds that did)",
+        title="Mean ticks to each milestone [95% CI] (the first agent to unlock it; over the "
+        "seeds that did). Columns: agents, variant (no-mem: no shared memory, no-comm: no "
+        "communication, indep: neither)",
         box=box.SIMPLE_HEAD,
     )
     table.add_column("milestone")
     rows = report["rows"]
     for row in rows:
-        table.add_column(f"{row['agents']} {row['variant']}", justify="right")
+        name = f"{row['agents']}{_VARIANT.get(row['variant'], ' ' + row['variant'])}"
+        table.add_column(name, justify="right", no_wrap=True)
     for name in report["milestones"]:
         table.add_row(_SHORT.get(name, name), *(_ci(r["milestones"][name]) for r in rows))
     return table
@@ -106,7 +117,7 @@ def render(report: dict[str, Any], console: Console | None = None) -> None:
         >>> "Ticks to the diamond" in console.export_text()
         True
     """
-    console = console or Console(width=160)
+    console = console or Console(width=200)
     console.print(_headline(report))
     console.print(_milestones(report))
     console.print(_protocol(report))

@@ -10,7 +10,9 @@ and requests). Only the choice differs:
   longer feasible (a calibration baseline for model planners).
 - `ModelChooser` asks a `Model` for one of the options as typed output — a pydantic model
   whose ``subgoal`` field is an enum of exactly the feasible labels, so even a small model
-  cannot pick something that does not exist — and keeps it like `RandomChooser`.
+  cannot pick something that does not exist — and keeps it like `RandomChooser`. A reply
+  still invalid after the model's repair retry counts in ``failures`` and the
+  recommendation is taken, so one bad reply does not end a run.
 
 Low-level movement (paths, facing, mining on the way) stays scripted for all three.
 
@@ -30,6 +32,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from agora.errors import ModelOutputError
 from agora.evals.planning.recipes import Step, StepKind
 from agora.models.base import Message, Model, ModelSettings, Usage
 
@@ -151,7 +154,6 @@ def _subgoal_type(labels: list[str]) -> type[BaseModel]:
         "NextSubgoal",
         __config__=ConfigDict(extra="forbid"),
         subgoal=(subgoal, Field(description="The subgoal to pursue next.")),
-        reason=(str, Field(default="", max_length=160, description="Why, in a few words.")),
     )
 
 
@@ -161,10 +163,12 @@ class ModelChooser:
 
     model: Model
     settings: ModelSettings = field(
-        default_factory=lambda: ModelSettings(temperature=0.0, max_json_tokens=96, seed=0)
+        default_factory=lambda: ModelSettings(temperature=0.0, max_json_tokens=64, seed=0)
     )
     every_tick: bool = False
     calls: int = 0
+    failures: int = 0
+    """Replies that stayed invalid after the repair retry (the recommendation was taken)."""
     usage: Usage = field(default_factory=Usage)
 
     @property
@@ -188,11 +192,17 @@ class ModelChooser:
             Message(
                 "user",
                 f"{choice.summary}\n\nFeasible subgoals:\n{lines}\n\n"
-                'Reply with JSON: {"subgoal": <one of the subgoals>, "reason": <a few words>}.',
+                'Reply with JSON: {"subgoal": <one of the subgoals>}.',
             ),
         ]
-        reply = self.model.request_sync(messages, output, settings=self.settings)
         self.calls += 1
+        try:
+            reply = self.model.request_sync(messages, output, settings=self.settings)
+        except ModelOutputError as exc:
+            self.failures += 1
+            if exc.usage is not None:
+                self.usage = self.usage + exc.usage
+            return choice.recommended
         self.usage = self.usage + reply.usage
         picked = getattr(reply.output, "subgoal", None)
         value = getattr(picked, "value", None)

@@ -62,6 +62,10 @@ class RunResult:
     """Step episodes recorded (agent actions)."""
     facts: int = 0
     """Discovery facts written."""
+    model_calls: int = 0
+    """Subgoal choices a model was asked for (0 for scripted planners)."""
+    model_failures: int = 0
+    """Of those, replies still invalid after the repair retry (the recommendation was taken)."""
 
     @property
     def agent_actions(self) -> int:
@@ -128,6 +132,8 @@ def play(
         goal_nodes=sum(len(p.goals) for p in run.memory.plans.values()),
         steps=sum(len(g.steps) for p in run.memory.plans.values() for g in p.goals),
         facts=run.memory.facts,
+        model_calls=sum(getattr(a.chooser, "calls", 0) for a in team),
+        model_failures=sum(getattr(a.chooser, "failures", 0) for a in team),
     )
 
 

@@ -158,6 +158,8 @@ def _row(group: list[RunResult], base: list[RunResult], names: Sequence[str]) ->
         "handovers": math.fsum(r.handovers for r in group) / len(group),
         "replans": math.fsum(r.replans for r in group) / len(group),
         "goal_nodes": math.fsum(r.goal_nodes for r in group) / len(group),
+        "model_calls": math.fsum(r.model_calls for r in group) / len(group),
+        "model_failures": math.fsum(r.model_failures for r in group) / len(group),
     }
     if agents > 1:
         paired = {r.seed: float(r.ticks) for r in base}

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from agora.errors import AgoraError
 from agora.evals.planning._grid import KnownMap
 from agora.evals.planning.rules import Rules
+from agora.evals.planning.world import CoopWorld
 from agora.identity import Keyring, sign, verify
 from agora.memory import Entity, Fact, NetworkXStore, PlanMemory, Scope, Store
 from agora.memory.lineage import message_episode
@@ -37,7 +38,7 @@ from agora.protocols import (
     parse_envelope,
 )
 
-__all__ = ["CHUNK", "Board", "Bus", "Claim", "TeamMemory", "Variant"]
+__all__ = ["CHUNK", "Board", "Bus", "Claim", "RunContext", "TeamMemory", "Variant"]
 
 #: Crafter's chunk size: discoveries are summarised per material and chunk.
 CHUNK = 12
@@ -275,3 +276,21 @@ class TeamMemory:
         if env.id not in self._messages:  # a broadcast reaches several readers: one episode
             self._messages.add(env.id)
             self.store.add_episode(message_episode(env, team=self.team))
+
+
+@dataclass(slots=True)
+class RunContext:
+    """What every agent of one run shares: rules, world, memory, protocol, variant."""
+
+    rules: Rules
+    world: CoopWorld
+    memory: TeamMemory
+    bus: Bus
+    variant: Variant
+    goal: str = "diamond"
+    boards: dict[str, Board] = field(default_factory=dict)
+
+    @property
+    def goal_label(self) -> str:
+        """The long-term goal as a subgoal label."""
+        return f"collect {self.goal}"
