@@ -123,3 +123,11 @@ def test_guardians_example_quarantines_rolls_back_and_flags_the_hand_off() -> No
     assert lines[8].startswith("team answer: Canberra")
     assert any(line.startswith("alert [warning]: flag 'mal'") for line in lines)
     assert any("[guardian credibility 0.4" in line for line in lines if "ben reads" in line)
+
+
+def test_planning_example_plays_alone_and_as_a_pair(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("crafter", reason="the planning example needs crafter (the evals extra)")
+    ticks = load("planning").main(seed=1, cap=600)
+    assert set(ticks) == {"1 agent(s)", "2 agent(s)"} and all(t <= 600 for t in ticks.values())
+    out = capsys.readouterr().out
+    assert "collect_diamond@" in out and "goal nodes" in out and "share_discovery" in out

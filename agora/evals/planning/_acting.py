@@ -40,6 +40,7 @@ class Acting:
     memory: PlanMemory
     role: str
     delivered: dict[str, list[int]]
+    _tick: int
 
     @property
     def known(self) -> KnownMap:
@@ -160,6 +161,9 @@ class Acting:
             return "noop"
         reserve = self._reserve(item, inventory, situation)
         if inventory.get(item, 0) > reserve:
+            far = self._too_far(lead)
+            if far is not None:
+                return far
             goal = self.board.request_goal.get(lead, "")
             reason = f"{lead} asked for {outstanding} {item}" + (f" to {goal}" if goal else "")
             payload = HandOver(item=item, count=1, to=lead, reason=reason)
@@ -169,6 +173,25 @@ class Acting:
         if step is None:
             return "noop"
         return self._move(self._tunnel_first(step, inventory, situation), inventory, tick)
+
+    def _too_far(self, teammate: str) -> str | None:
+        """With a hand-over reach, the step toward `teammate` when it is out of reach."""
+        world = self.run.world
+        if world.reach is None or teammate not in world.alive:
+            return None
+        (x, y), (tx, ty) = world.position(self.name), world.position(teammate)
+        if abs(x - tx) + abs(y - ty) <= world.reach:
+            return None
+        return self.control.meet(
+            (tx, ty),
+            world.reach,
+            position=(x, y),
+            facing=world.facing(self.name),
+            inventory=world.inventory(self.name),
+            known=self.known,
+            occupied=[p for n, p in world.occupied().items() if n != self.name],
+            tick=self._tick,
+        )
 
     def _summary(self, inventory: dict[str, int]) -> str:
         """The memory summary a model chooser reads: goal node, map, team board."""

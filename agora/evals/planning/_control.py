@@ -163,25 +163,48 @@ class Controller:
                 if self._inside(nx, ny) and cells[nx, ny] == self.rules.material_id(step.name):
                     return name  # the material is not walkable: moving toward it turns
         lut = self.costs(inventory)
-        return self._walk(step, position, facing, known, lut, occupied, avoid, tick)
+        goal = self.goal_cells(step, known, lut, avoid)
+        seen = known.where(self.rules.material_id(step.name)) if step.kind == "collect" else None
+        key = f"{step.kind}:{step.name}"
+        return self._walk(key, goal, seen, position, facing, known, lut, occupied, tick)
+
+    def meet(
+        self,
+        target: tuple[int, int],
+        within: int,
+        *,
+        position: tuple[int, int],
+        facing: tuple[int, int],
+        inventory: dict[str, int],
+        known: KnownMap,
+        occupied: Collection[tuple[int, int]],
+        tick: int = 0,
+    ) -> str:
+        """Walk to within `within` steps (Manhattan) of `target`, a teammate's position."""
+        lut = self.costs(inventory)
+        xs, ys = np.indices(self.area, sparse=True)
+        close = (np.abs(xs - target[0]) + np.abs(ys - target[1])) <= within
+        goal: Mask = (lut[known.cells] > 0) & close
+        key = f"meet:{target[0]},{target[1]}"
+        return self._walk(key, goal, None, position, facing, known, lut, occupied, tick)
 
     def _walk(
         self,
-        step: Step,
+        key: str,
+        goal: Mask,
+        seen: Mask | None,
         position: tuple[int, int],
         facing: tuple[int, int],
         known: KnownMap,
         lut: npt.NDArray[np.uint8],
         occupied: Collection[tuple[int, int]],
-        avoid: Collection[tuple[int, int]],
         tick: int,
     ) -> str:
+        """One step along a path to `goal` (toward the frontier nearest `seen` if none)."""
         h = self.area[1]
         here = position[0] * h + position[1]
         if self.path and self.path[0] == here:
             self.path.pop(0)
-        key = f"{step.kind}:{step.name}"
-        goal = self.goal_cells(step, known, lut, avoid)
         for px, py in occupied:  # a teammate stands there: aim elsewhere
             goal[px, py] = False
         if self.stuck >= 2 and self.rng.random() < 0.3:  # break a lockstep with a teammate
@@ -189,20 +212,9 @@ class Controller:
             self.path = []
             return self._jiggle(position, known, lut, occupied)
         end = self.path[-1] if self.path else None
-        valid = end is not None and key == self.key and goal[end // h, end % h]
-        if valid and self._off_path(position):  # pushed off it (a jiggle, a failed move)
-            valid = False
-        if not valid or self.stuck >= 2:
-            self.blocked = {c: t for c, t in self.blocked.items() if t > tick}
-            blocked = set(self.blocked)
-            if self.stuck:
-                blocked |= {px * h + py for px, py in occupied}
-            cost = lut[known.cells].tobytes()
-            found = search(cost, goal.tobytes(), here, self.area, blocked=blocked)
-            if found is None and step.kind == "collect":  # seen, but not how to get there
-                seen = known.where(self.rules.material_id(step.name))
-                toward = self._toward(known, lut, seen, reachable(cost, here, self.area))
-                found = search(cost, toward.tobytes(), here, self.area, blocked=blocked)
+        holds = end is not None and key == self.key and goal[end // h, end % h]
+        if not holds or self.stuck >= 2 or self._off_path(position):
+            found = self._replan(goal, seen, here, known, lut, occupied, tick)
             self.key, self.stuck = key, 0
             if found is None:
                 self.path = []
@@ -213,6 +225,40 @@ class Controller:
                 self.target = (found[-1] // h, found[-1] % h)
         if not self.path:  # at a goal cell, yet the step could not be done from here
             return self._jiggle(position, known, lut, occupied)
+        return self._step_along(position, facing, known, lut, occupied, tick)
+
+    def _replan(
+        self,
+        goal: Mask,
+        seen: Mask | None,
+        here: int,
+        known: KnownMap,
+        lut: npt.NDArray[np.uint8],
+        occupied: Collection[tuple[int, int]],
+        tick: int,
+    ) -> list[int] | None:
+        h = self.area[1]
+        self.blocked = {c: t for c, t in self.blocked.items() if t > tick}
+        blocked = set(self.blocked)
+        if self.stuck:
+            blocked |= {px * h + py for px, py in occupied}
+        cost = lut[known.cells].tobytes()
+        found = search(cost, goal.tobytes(), here, self.area, blocked=blocked)
+        if found is None and seen is not None:  # seen, but not how to get there
+            toward = self._toward(known, lut, seen, reachable(cost, here, self.area))
+            found = search(cost, toward.tobytes(), here, self.area, blocked=blocked)
+        return found
+
+    def _step_along(
+        self,
+        position: tuple[int, int],
+        facing: tuple[int, int],
+        known: KnownMap,
+        lut: npt.NDArray[np.uint8],
+        occupied: Collection[tuple[int, int]],
+        tick: int,
+    ) -> str:
+        h = self.area[1]
         nxt = self.path[0]
         nx, ny = nxt // h, nxt % h
         dx, dy = nx - position[0], ny - position[1]
@@ -230,6 +276,8 @@ class Controller:
         return move
 
     def _off_path(self, position: tuple[int, int]) -> bool:
+        if not self.path:
+            return False
         h = self.area[1]
         nx, ny = self.path[0] // h, self.path[0] % h
         return abs(nx - position[0]) + abs(ny - position[1]) != 1
