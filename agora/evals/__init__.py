@@ -11,6 +11,9 @@
 - `agora.evals.demo`: does ``agora demo`` answer right and route right on any model (the
   embedded one by default), against a one-agent baseline? Run it with
   ``python -m agora.evals.demo``.
+- `agora.evals.planning`: cooperative planning on crafter's engine and rules (DAMCS): steps
+  to the diamond for 1, 2 and 6 agents, with and without shared memory and communication.
+  Run it with ``python -m agora.evals.planning`` (needs the ``evals`` extra: crafter).
 
 Example:
     >>> from agora.evals.tasks import load_tasks
