@@ -6,9 +6,11 @@ role through the protocol, and picks a subgoal through its `Chooser`:
 - **Roles.** Every agent first claims the team's long-term goal (``collect diamond``). The
   board's owner of that claim — the earliest claimant — is the *lead*; the others release it
   and become *helpers*. Without communication every agent is its own lead.
-- **Lead.** It follows the recipe plan to the goal (`recipes.next_step`). Whenever its bill of
-  raw items changes it sends a `HelpRequest` per item (its goal summary's unmet
-  prerequisites go with it); ``count=0`` withdraws one.
+- **Lead.** It follows the recipe plan to the goal (`recipes.plan`), collecting each raw item
+  in one batch (the whole bill of it), and counts what a helper has claimed to supply as on
+  its way: it first does the steps that frees it for, and collects the item itself only when
+  nothing else is feasible. Whenever its bill changes it sends a `HelpRequest` per raw item
+  (its goal summary's unmet prerequisites go with it); ``count=0`` withdraws one.
 - **Helpers.** Their options are the lead's open requests (``supply <item> to <lead>``) and
   exploring for the materials the team still has to find; each option is claimed with a
   `ClaimSubgoal` so two helpers never pursue the same one. Scripted priorities: find the

@@ -20,6 +20,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
 from agora.errors import AgoraError
 from agora.evals.planning._grid import KnownMap
 from agora.evals.planning.rules import Rules
@@ -218,10 +221,10 @@ class TeamMemory:
         return self.team if self.shared else agent
 
     def observe(
-        self, agent: str, x0: int, y0: int, view: object
+        self, agent: str, x0: int, y0: int, view: npt.NDArray[np.uint8]
     ) -> list[tuple[str, tuple[int, int]]]:
         """Write what `agent` sees into its map; return the discoveries new to its reader."""
-        changed = self.maps[agent].see(x0, y0, view)  # type: ignore[arg-type]
+        changed = self.maps[agent].see(x0, y0, view)
         found = []
         for x, y, material in changed:
             name = self.landmarks.get(material)
