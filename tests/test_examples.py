@@ -139,3 +139,11 @@ def test_crossteam_example_prunes_merges_and_ends_on_a_passing_answer() -> None:
         "merge depth 1 at temperature 0.5: merger + team3",
     ]
     assert "answer (2 layers): runs; passes 3 of 3 examples" in lines
+
+
+def test_planning_example_plays_alone_and_as_a_pair(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("crafter", reason="the planning example needs crafter (the evals extra)")
+    ticks = load("planning").main(seed=1, cap=600)
+    assert set(ticks) == {"1 agent(s)", "2 agent(s)"} and all(t <= 600 for t in ticks.values())
+    out = capsys.readouterr().out
+    assert "collect_diamond@" in out and "goal nodes" in out and "share_discovery" in out

@@ -26,6 +26,9 @@
   Recall@k and MRR for BM25, vector and hybrid retrieval over the paper's CounterFact / zsRE
   facts, latency with the query embedding; ``--tune`` sets the common-word share and the RRF
   weights on a dev half. Run it with ``python -m agora.evals.retrieval --data PATH``.
+- `agora.evals.planning`: cooperative planning on crafter's engine and rules (DAMCS): steps
+  to the diamond for 1, 2 and 6 agents, with and without shared memory and communication.
+  Run it with ``python -m agora.evals.planning`` (needs the ``evals`` extra: crafter).
 
 Example:
     >>> from agora.evals.tasks import load_tasks

@@ -3,6 +3,7 @@
 L0 `Episode` → L1 `Entity` and `Fact` → L2 `Community` → L3 `Goal`, held by a `Store`:
 `SQLiteStore` (default, WAL + FTS5) or `NetworkXStore` (in memory). Facts are never
 overwritten: `Store.supersede` closes the old one's validity and keeps it as history.
+`PlanMemory` builds DAMCS's hierarchy on top: step episodes → goal nodes → long-term goals.
 
 Example:
     >>> from agora.memory import Entity, Fact, SQLiteStore
@@ -32,6 +33,7 @@ from agora.memory.knfu import (
 )
 from agora.memory.lineage import lineage, message_episode
 from agora.memory.networkx_store import NetworkXStore
+from agora.memory.plan import GoalNode, GoalSummary, PlanMemory, PrerequisiteCheck
 from agora.memory.ranking import reciprocal_rank_fusion
 from agora.memory.records import (
     Community,
@@ -98,4 +100,9 @@ __all__ = [
     # lineage
     "message_episode",
     "lineage",
+    # plan memory (DAMCS): steps -> goal nodes -> long-term goals
+    "PlanMemory",
+    "GoalNode",
+    "GoalSummary",
+    "PrerequisiteCheck",
 ]

@@ -30,7 +30,7 @@ from agora.memory.records import MAX_TEXT, Episode
 from agora.memory.scope import Scope
 from agora.memory.store import Store
 from agora.protocols.envelope import Envelope
-from agora.protocols.payloads import Forward, Split
+from agora.protocols.payloads import PLANNING_KINDS, Forward, Split
 
 __all__ = ["lineage", "message_episode"]
 
@@ -44,8 +44,9 @@ def message_episode(
     resumed run skips what is stored). It sits in the sender's own scope (``user`` for a
     team's caller), within `team` when given: an agent writes only its own scope, and every
     write is attributable to whoever wrote it. Its `kind` is the payload's; its text the
-    payload's text, with a forward's contribution, or a split's parts, after it (cut at
-    `agora.memory.records.MAX_TEXT` characters; a payload without text reads
+    payload's text, with a forward's contribution, or a split's parts, after it; a planning
+    payload (`agora.protocols.PLANNING_KINDS`) reads as its fields in JSON (cut at
+    `agora.memory.records.MAX_TEXT` characters; any other payload without text reads
     ``(empty <kind>)``).
 
     Args:
@@ -125,7 +126,9 @@ def lineage(store: Store, fact_id: str) -> list[Episode]:
 def _text(envelope: Envelope) -> str:
     payload = envelope.payload
     text = getattr(payload, "text", "")
-    if isinstance(payload, Forward) and payload.contribution:
+    if payload.kind in PLANNING_KINDS:
+        text = payload.model_dump_json(exclude={"kind"}, exclude_defaults=True)
+    elif isinstance(payload, Forward) and payload.contribution:
         text = f"{text}\n\nContribution: {payload.contribution}"
     elif isinstance(payload, Split):
         if payload.mode == "experts":

@@ -20,12 +20,17 @@ __all__ = [
     "AgentName",
     "Alert",
     "Answer",
+    "ClaimSubgoal",
     "Critique",
     "Forward",
+    "HandOver",
+    "HelpRequest",
     "Insight",
     "KnowledgeClaim",
+    "PLANNING_KINDS",
     "Payload",
     "Proposal",
+    "ShareDiscovery",
     "Split",
     "SplitPart",
     "Task",
@@ -47,6 +52,8 @@ Text = Annotated[str, Strict(), AfterValidator(_utf8)]
 AgentName = Annotated[str, Strict(), Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]
 #: A probability or confidence: a JSON number in [0, 1] (``true`` is not one).
 Probability = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
+#: A JSON integer (``true`` and ``"1"`` are not one).
+Int = Annotated[int, Strict()]
 
 MAX_TEXT = 32_000
 MAX_SHORT = 500
@@ -214,11 +221,106 @@ class Insight(_Payload):
     text: Text = Field(min_length=1, max_length=MAX_TEXT, description="The lesson.")
 
 
+# --- cooperative planning: what agents share while they work toward one goal -------------
+# DAMCS-style: agents share discoveries and summaries of their goal and unmet prerequisites,
+# never raw history; items move by a typed, signed hand-over.
+
+
+class ShareDiscovery(_Payload):
+    """Announces where something useful was found (a resource, a station) for teammates.
+
+    Example:
+        >>> ShareDiscovery(what="iron", position=[12, 40]).position
+        [12, 40]
+    """
+
+    kind: Literal["share_discovery"] = "share_discovery"
+    what: Text = Field(min_length=1, max_length=MAX_SHORT, description="What was found.")
+    position: list[Int] = Field(
+        min_length=2, max_length=3, description="Where, in the world's coordinates."
+    )
+    text: Text = Field(default="", max_length=MAX_TEXT, description="Anything to add.")
+
+
+class ClaimSubgoal(_Payload):
+    """Claims a subgoal so teammates divide the work, or says it is done or released.
+
+    It carries the sender's goal summary, not its history: the goal the subgoal serves and
+    the prerequisites still unmet. Receivers that depend on the subgoal re-plan on a change.
+
+    Example:
+        >>> c = ClaimSubgoal(subgoal="collect iron", goal="collect diamond",
+        ...                  unmet=["stone_pickaxe"])
+        >>> c.status, c.unmet
+        ('claimed', ['stone_pickaxe'])
+    """
+
+    kind: Literal["claim_subgoal"] = "claim_subgoal"
+    subgoal: Text = Field(min_length=1, max_length=MAX_SHORT, description="What the sender does.")
+    goal: Text = Field(default="", max_length=MAX_SHORT, description="The goal it serves.")
+    status: Literal["claimed", "done", "released"] = "claimed"
+    unmet: list[Text] = Field(
+        default_factory=list, max_length=64, description="Prerequisites still unmet."
+    )
+    target: list[Int] | None = Field(
+        default=None, min_length=2, max_length=3, description="Where the sender is heading."
+    )
+
+
+class HelpRequest(_Payload):
+    """Asks teammates for `count` of an item (``count=0`` withdraws an earlier request).
+
+    Example:
+        >>> HelpRequest(need="stone", count=4, goal="place furnace").count
+        4
+    """
+
+    kind: Literal["help_request"] = "help_request"
+    need: Text = Field(min_length=1, max_length=MAX_SHORT, description="The item needed.")
+    count: Int = Field(ge=0, le=1_000_000, description="How many are still needed.")
+    goal: Text = Field(default="", max_length=MAX_SHORT, description="What they are for.")
+    unmet: list[Text] = Field(
+        default_factory=list, max_length=64, description="The sender's unmet prerequisites."
+    )
+
+
+class HandOver(_Payload):
+    """Gives `count` of an item to teammate `to`; the world moves it once it checks the sender.
+
+    Example:
+        >>> HandOver(item="wood", count=1, to="agent0", reason="for the table").to
+        'agent0'
+    """
+
+    kind: Literal["hand_over"] = "hand_over"
+    item: Text = Field(min_length=1, max_length=MAX_SHORT, description="The item given.")
+    count: Int = Field(default=1, ge=1, le=1_000_000, description="How many.")
+    to: AgentName = Field(description="The teammate who receives it.")
+    reason: Text = Field(default="", max_length=MAX_SHORT, description="Why.")
+
+
 #: Every payload kind, discriminated by ``kind``.
 Payload = Annotated[
-    Task | Answer | Forward | Split | KnowledgeClaim | Critique | Alert | Proposal | Insight,
+    Task
+    | Answer
+    | Forward
+    | Split
+    | KnowledgeClaim
+    | Critique
+    | Alert
+    | Proposal
+    | Insight
+    | ShareDiscovery
+    | ClaimSubgoal
+    | HelpRequest
+    | HandOver,
     Field(discriminator="kind"),
 ]
+
+#: The kinds of cooperative planning (`agora.evals.planning` plays them).
+PLANNING_KINDS: frozenset[str] = frozenset(
+    {"share_discovery", "claim_subgoal", "help_request", "hand_over"}
+)
 
 #: Kinds whose receiver holds a task afterwards (and may answer, forward or split it).
 TASK_CARRIERS: frozenset[str] = frozenset({"task", "forward", "split"})

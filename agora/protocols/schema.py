@@ -12,11 +12,15 @@ from agora.protocols.envelope import Envelope
 from agora.protocols.payloads import (
     Alert,
     Answer,
+    ClaimSubgoal,
     Critique,
     Forward,
+    HandOver,
+    HelpRequest,
     Insight,
     KnowledgeClaim,
     Proposal,
+    ShareDiscovery,
     Split,
     Task,
 )
@@ -34,6 +38,10 @@ PAYLOAD_TYPES: dict[str, type[BaseModel]] = {
     "alert": Alert,
     "proposal": Proposal,
     "insight": Insight,
+    "share_discovery": ShareDiscovery,
+    "claim_subgoal": ClaimSubgoal,
+    "help_request": HelpRequest,
+    "hand_over": HandOver,
 }
 
 
@@ -42,7 +50,7 @@ def all_schemas() -> dict[str, dict[str, Any]]:
 
     Example:
         >>> sorted(all_schemas())[:3]
-        ['alert', 'answer', 'critique']
+        ['alert', 'answer', 'claim_subgoal']
     """
     schemas = {kind: cls.model_json_schema() for kind, cls in PAYLOAD_TYPES.items()}
     schemas["envelope"] = Envelope.model_json_schema()

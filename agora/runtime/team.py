@@ -346,6 +346,7 @@ class Team:
         done: list[FusionResult] = []
         for env, episode in answers:
             agent = self.member(env.sender)
+            assert isinstance(env.payload, Answer)  # answers holds answers only
             for claim in await extract_claims(agent.model, env.payload.text):
                 stopped = self.guardian is not None and await self._stopped(claim, env)
                 learn = fuser.set_aside if stopped else fuser.fuse

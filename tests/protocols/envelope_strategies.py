@@ -8,13 +8,17 @@ from agora.protocols import (
     PAYLOAD_TYPES,
     Alert,
     Answer,
+    ClaimSubgoal,
     Critique,
     Envelope,
     EnvelopeBudget,
     Forward,
+    HandOver,
+    HelpRequest,
     Insight,
     KnowledgeClaim,
     Proposal,
+    ShareDiscovery,
     Split,
     SplitPart,
     Task,
@@ -61,8 +65,39 @@ proposals = st.builds(
 )
 insights = st.builds(Insight, text=nonempty)
 
+positions = st.lists(st.integers(min_value=-(10**6), max_value=10**6), min_size=2, max_size=3)
+short_lists = st.lists(nonempty, max_size=3)
+discoveries = st.builds(ShareDiscovery, what=nonempty, position=positions, text=texts)
+subgoal_claims = st.builds(
+    ClaimSubgoal,
+    subgoal=nonempty,
+    goal=texts,
+    status=st.sampled_from(["claimed", "done", "released"]),
+    unmet=short_lists,
+    target=st.none() | positions,
+)
+help_requests = st.builds(
+    HelpRequest, need=nonempty, count=st.integers(min_value=0, max_value=99), unmet=short_lists
+)
+hand_overs = st.builds(
+    HandOver, item=nonempty, count=st.integers(min_value=1, max_value=9), to=names, reason=texts
+)
+
+
 payloads = st.one_of(
-    tasks, answers, forwards, splits, claims, critiques, alerts, proposals, insights
+    tasks,
+    answers,
+    forwards,
+    splits,
+    claims,
+    critiques,
+    alerts,
+    proposals,
+    insights,
+    discoveries,
+    subgoal_claims,
+    help_requests,
+    hand_overs,
 )
 
 budgets = st.builds(

@@ -29,6 +29,10 @@ KINDS = {
     "alert",
     "proposal",
     "insight",
+    "share_discovery",
+    "claim_subgoal",
+    "help_request",
+    "hand_over",
 }
 SCHEMAS = all_schemas()
 
@@ -213,6 +217,12 @@ def test_valid_envelopes_match_the_envelope_schema(env: Envelope) -> None:
         ("proposal", {"kind": "proposal", "text": "t", "layer": -1}),
         ("proposal", {"kind": "proposal", "text": "t", "sources": [""]}),
         ("insight", {"kind": "insight"}),
+        ("share_discovery", {"kind": "share_discovery", "what": "iron", "position": [1]}),
+        ("share_discovery", {"kind": "share_discovery", "what": "iron", "position": [1.5, 2]}),
+        ("claim_subgoal", {"kind": "claim_subgoal", "subgoal": "s", "status": "maybe"}),
+        ("help_request", {"kind": "help_request", "need": "wood", "count": -1}),
+        ("hand_over", {"kind": "hand_over", "item": "wood", "count": 0, "to": "a"}),
+        ("hand_over", {"kind": "hand_over", "item": "wood", "to": "a b"}),
         ("envelope", {"sender": "a", "recipients": [], "payload": {"kind": "task", "text": "t"}}),
         ("envelope", {"sender": "a", "recipients": ["b"], "payload": {"kind": "nope"}}),
         ("envelope", {"sender": "a", "recipients": ["b"], "payload": {"text": "t"}}),
