@@ -69,10 +69,7 @@ class CrossTeamResult:
     @property
     def total_usage(self) -> Usage:
         """Usage summed over all teams and the aggregator."""
-        total = Usage()
-        for usage in self.usage.values():
-            total = total + usage
-        return total
+        return sum(self.usage.values(), Usage())
 
     @property
     def depth(self) -> int:

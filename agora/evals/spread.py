@@ -329,22 +329,22 @@ def run(
     if ablate:
         for check in default_checks():
             variants[f"without_{check.name}"] = _without(check.name)
+
+    def once(seed: int, attacker: bool, checks: Callable[[], list[Check]] | None) -> Any:
+        return run_variant(
+            cases,
+            seed=seed,
+            agents=agents,
+            turns=turns,
+            checks=checks,
+            attacker=attacker,
+            warm=warm,
+            hold=hold,
+            mind=mind,
+        )
+
     report: dict[str, Any] = {}
     for label, checks in variants.items():
-
-        def once(seed: int, attacker: bool, checks: Callable[[], list[Check]] | None) -> Any:
-            return run_variant(
-                cases,
-                seed=seed,
-                agents=agents,
-                turns=turns,
-                checks=checks,
-                attacker=attacker,
-                warm=warm,
-                hold=hold,
-                mind=mind,
-            )
-
         runs = []
         for seed in seeds:
             runs.append(once(seed, True, checks))

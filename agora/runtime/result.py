@@ -67,10 +67,7 @@ class Result:
     @property
     def total_usage(self) -> Usage:
         """Usage summed over all agents."""
-        total = Usage()
-        for usage in self.usage.values():
-            total = total + usage
-        return total
+        return sum(self.usage.values(), Usage())
 
     @property
     def hops(self) -> int:
