@@ -1,9 +1,19 @@
 """The routing eval's end-to-end part: tasks run through a real `Team` (internal).
 
-The entry agent, ``triage``, follows the router (``policy="router"``): it forwards a task to
-the expert the router ranks first, or consults several when the router chooses more than one
-and majority-votes their answers. The scripted experts answer ``"right"`` when the task is in
-their domain and ``"wrong"`` otherwise; `Team.feedback` then tells the router how it went.
+The entry agent, ``triage``, decides where each task goes; the eight experts answer.
+
+- `team_path`: triage follows the router (``policy="router"``): it forwards a task to the
+  expert the router ranks first, or consults several when the router chooses more than one
+  and majority-votes their answers. The scripted experts answer ``"right"`` when the task is
+  in their domain and ``"wrong"`` otherwise; `Team.feedback` then tells the router how it went.
+- `random_path`: the baseline. Triage forwards every task to a uniformly random expert (a
+  seeded `FunctionModel` choosing among the neighbours it is offered); scripted experts.
+- `model_path`: every expert runs on a model (``--model SPEC``); triage follows the router,
+  or, with ``triage="model"``, runs on the model too and chooses the expert itself among the
+  neighbours the router ranks for it. The task set has no reference answers, so answers are
+  shown, not judged; what is scored is who got the task and who answered it.
+
+`summarize` turns per-seed `TeamScore`s into means with 95% Student-t intervals over seeds.
 """
 
 from __future__ import annotations
@@ -12,37 +22,104 @@ import json
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from agora.agents.agent import Agent
-from agora.agents.router import Router
+from agora.agents.router import RouteMode, Router
+from agora.evals._synthetic import Interval, interval
 from agora.evals.tasks import Expert, Task
-from agora.models.base import Message
+from agora.models.base import Message, Model
 from agora.runtime.result import Result
 from agora.runtime.team import Team
 from agora.testing import FunctionModel
 
-__all__ = ["TeamScore", "local_path", "team_path"]
+__all__ = [
+    "RouterFactory",
+    "TeamRow",
+    "TeamScore",
+    "model_path",
+    "model_rows",
+    "random_path",
+    "summarize",
+    "team_path",
+    "team_rows",
+]
 
-_Reply = Callable[[Sequence[Message], object], str]
+_Reply = Callable[[Sequence[Message], Any], str]
+RouterFactory = Callable[[RouteMode, int], Router]
+"""Builds an empty router in a routing mode for a seed."""
+Progress = Callable[[str], None]
 
 
 @dataclass(kw_only=True)
 class TeamScore:
-    """How tasks fared through a real `Team`.
+    """How tasks fared through a real `Team` on one seed.
 
     Attributes:
         count: tasks run.
-        right_expert: share of runs whose first routing choice was a right expert.
+        right_expert: share of runs whose first routing choice included a right expert.
+        answered_right: share of runs in which an expert of one of the task's domains sent
+            an answer (to the entry agent or to the user); a model expert may instead pass
+            the task on.
         right_answer: share of runs whose final answer was right (scripted experts only).
-        mean_k: experts chosen per task by the entry agent's router, on average.
-        samples: ``(task, chosen experts, answer)`` for a few runs.
+        mean_k: experts the entry agent chose per task, on average.
+        samples: ``(task, chosen experts, answered by, answer)`` for a few runs.
     """
 
     count: int
     right_expert: float
+    answered_right: float
     right_answer: float | None
     mean_k: float
-    samples: list[tuple[str, list[str], str]] = field(default_factory=list)
+    samples: list[tuple[str, list[str], str, str]] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class TeamRow:
+    """One team configuration over the seeds: means with 95% Student-t intervals.
+
+    Attributes:
+        label: what ran (e.g. ``"scripted experts, router triage"``).
+        baseline: whether this is the table's baseline row.
+        tasks: tasks run per seed.
+        seeds: seeds run.
+        right_expert, answered_right, mean_k: as in `TeamScore`, over seeds.
+        right_answer: as in `TeamScore`; ``None`` when answers are not judged.
+        samples: the first seed's samples.
+    """
+
+    label: str
+    baseline: bool
+    tasks: int
+    seeds: int
+    right_expert: Interval
+    answered_right: Interval
+    right_answer: Interval | None
+    mean_k: Interval
+    samples: list[tuple[str, list[str], str, str]] = field(default_factory=list)
+
+
+def summarize(label: str, scores: Sequence[TeamScore], *, baseline: bool = False) -> TeamRow:
+    """Means over the seeds' `scores` with 95% Student-t intervals.
+
+    Example:
+        >>> one = TeamScore(count=2, right_expert=1.0, answered_right=1.0, right_answer=None,
+        ...                 mean_k=1.0)
+        >>> summarize("x", [one, one]).right_expert
+        Interval(mean=1.0, low=1.0, high=1.0)
+    """
+    judged = [s.right_answer for s in scores if s.right_answer is not None]
+    return TeamRow(
+        label=label,
+        baseline=baseline,
+        tasks=scores[0].count if scores else 0,
+        seeds=len(scores),
+        right_expert=interval([s.right_expert for s in scores]),
+        answered_right=interval([s.answered_right for s in scores]),
+        right_answer=interval(judged) if len(judged) == len(scores) and judged else None,
+        mean_k=interval([s.mean_k for s in scores], clip=False),
+        samples=list(scores[0].samples) if scores else [],
+    )
 
 
 def _scripted(domain: str, domains_of: dict[str, tuple[str, ...]]) -> _Reply:
@@ -61,8 +138,37 @@ def _triage() -> Agent:
     return Agent("triage", FunctionModel(unused), policy="router", aggregate="vote")
 
 
+def _forward_targets(schema: Any) -> list[str]:
+    """The neighbours a decision schema lets the agent forward to (none: it must answer)."""
+    if not isinstance(schema, dict):
+        return []
+    for variant in [schema, *schema.get("$defs", {}).values()]:
+        props = variant.get("properties", {}) if isinstance(variant, dict) else {}
+        if props.get("action", {}).get("const") == "forward":
+            to = props.get("to", {})
+            return list(to.get("enum") or ([to["const"]] if "const" in to else []))
+    return []
+
+
+def _random_triage(seed: int) -> Agent:
+    rng = random.Random(f"random-triage-{seed}")
+
+    def reply(messages: Sequence[Message], schema: object) -> str:
+        targets = sorted(_forward_targets(schema))
+        if not targets:
+            return json.dumps({"action": "answer", "answer": "no expert left"})
+        to = rng.choice(targets)
+        return json.dumps({"action": "forward", "to": to, "reason": "a random expert"})
+
+    return Agent("triage", FunctionModel(reply, name="random-triage"))
+
+
 def _first_choice(result: Result) -> tuple[str, ...]:
-    return result.routes[0].route.experts if result.routes else ()
+    if not result.routes:
+        return ()
+    first = result.routes[0]
+    chosen = first.chosen or first.route.experts
+    return tuple(name for name in chosen if name != first.holder)  # answering itself: none
 
 
 def _sample(tasks: Sequence[Task], count: int, seed: int) -> list[Task]:
@@ -81,30 +187,47 @@ def _sample(tasks: Sequence[Task], count: int, seed: int) -> list[Task]:
 
 
 def _score(
-    team: Team, experts: Sequence[Expert], tasks: Sequence[Task], *, judge: bool
+    team: Team,
+    experts: Sequence[Expert],
+    tasks: Sequence[Task],
+    *,
+    judge: bool,
+    learn: bool | None = None,
 ) -> TeamScore:
+    """Run `tasks`; `judge` scores scripted answers, `learn` (default: `judge`) feeds back."""
     domain_of = {e.name: e.domain for e in experts}
-    right_expert = right_answer = chosen = 0
-    samples: list[tuple[str, list[str], str]] = []
+    right_expert = answered_right = right_answer = chosen = 0
+    samples: list[tuple[str, list[str], str, str]] = []
     for task in tasks:
         result = team.run_sync(task.text)
         first = _first_choice(result)
         right_expert += any(domain_of.get(name) in task.domains for name in first)
+        answerers = {env.sender for env in result.trace if env.kind == "answer"}
+        answered_right += any(domain_of.get(name) in task.domains for name in answerers)
         chosen += len(first)
         correct = result.answer.strip().casefold() == "right"
         right_answer += correct
-        if judge:
+        if judge if learn is None else learn:
             team.feedback(result, correct)
         if len(samples) < 8:
-            samples.append((task.text, list(first), result.answer[:80]))
+            samples.append((task.text, list(first), result.answered_by, result.answer[:80]))
     n = max(1, len(tasks))
     return TeamScore(
         count=len(tasks),
         right_expert=right_expert / n,
+        answered_right=answered_right / n,
         right_answer=right_answer / n if judge else None,
         mean_k=chosen / n,
         samples=samples,
     )
+
+
+def _scripted_members(experts: Sequence[Expert], tasks: Sequence[Task]) -> list[Agent]:
+    domains_of = {t.text: t.domains for t in tasks}
+    return [
+        Agent(e.name, FunctionModel(_scripted(e.domain, domains_of)), expertise=e.expertise)
+        for e in experts
+    ]
 
 
 def team_path(
@@ -120,22 +243,89 @@ def team_path(
         >>> team_path(router, load_experts(), tasks, count=2, seed=0).count
         2
     """
-    domains_of = {t.text: t.domains for t in tasks}
-    members = [
-        Agent(e.name, FunctionModel(_scripted(e.domain, domains_of)), expertise=e.expertise)
-        for e in experts
-    ]
-    team = Team([_triage(), *members], router=router)
+    team = Team([_triage(), *_scripted_members(experts, tasks)], router=router)
     return _score(team, experts, _sample(tasks, count, seed), judge=True)
 
 
-def local_path(
+def random_path(
     router: Router, experts: Sequence[Expert], tasks: Sequence[Task], *, count: int, seed: int
 ) -> TeamScore:
-    """Run `count` tasks with every expert on the embedded local model (slow: real inference).
+    """The baseline: the same tasks and scripted experts, triage forwarding at random.
 
-    The tiny model's answers are shown, not judged: the point is the end-to-end path.
+    The router only ranks the neighbours offered; the random triage ignores the ranking.
+    Nothing is fed back (a random choice learns nothing).
     """
-    members = [Agent(e.name, "local", e.expertise, max_answer_chars=200) for e in experts]
-    team = Team([_triage(), *members], router=router)
+    team = Team([_random_triage(seed), *_scripted_members(experts, tasks)], router=router)
+    return _score(team, experts, _sample(tasks, count, seed), judge=True, learn=False)
+
+
+def model_path(
+    router: Router,
+    experts: Sequence[Expert],
+    tasks: Sequence[Task],
+    model: Model,
+    *,
+    count: int,
+    seed: int,
+    triage: Literal["router", "model"] = "router",
+) -> TeamScore:
+    """Run `count` tasks with every expert on `model` (slow on a real model).
+
+    With ``triage="model"`` the entry agent runs on `model` too and picks the expert.
+    The answers are shown, not judged (the task set has no reference answers).
+    """
+    members = [Agent(e.name, model, e.expertise, max_answer_chars=200) for e in experts]
+    entry = _triage() if triage == "router" else Agent("triage", model, max_answer_chars=200)
+    team = Team([entry, *members], router=router)
     return _score(team, experts, _sample(tasks, count, seed), judge=False)
+
+
+def team_rows(
+    factory: RouterFactory,
+    experts: Sequence[Expert],
+    test: Sequence[Task],
+    seeds: Sequence[int],
+    team_tasks: int,
+    say: Progress,
+) -> list[TeamRow]:
+    """Per seed, `team_path` (dynamic routing) and `random_path`; one row each."""
+    routed: list[TeamScore] = []
+    randomly: list[TeamScore] = []
+    for seed in seeds:
+        router = factory("dynamic", seed)
+        routed.append(team_path(router, experts, test, count=team_tasks, seed=seed))
+        plain = factory("top1", seed)
+        randomly.append(random_path(plain, experts, test, count=team_tasks, seed=seed))
+        say(f"team path, seed {seed}: {team_tasks} tasks")
+    return [
+        summarize("scripted experts, router triage", routed),
+        summarize("scripted experts, random triage", randomly, baseline=True),
+    ]
+
+
+def model_rows(
+    factory: RouterFactory,
+    experts: Sequence[Expert],
+    test: Sequence[Task],
+    model: Model,
+    seeds: Sequence[int],
+    count: int,
+    say: Progress,
+) -> list[TeamRow]:
+    """Per seed, `model_path` behind the router (top-1) and behind a model triage."""
+    by_router: list[TeamScore] = []
+    by_model: list[TeamScore] = []
+    for seed in seeds:
+        by_router.append(
+            model_path(factory("top1", seed), experts, test, model, count=count, seed=seed)
+        )
+        say(f"experts on {model.name}, router triage, seed {seed}: {count} tasks")
+        router = factory("top1", seed)
+        by_model.append(
+            model_path(router, experts, test, model, count=count, seed=seed, triage="model")
+        )
+        say(f"triage and experts on {model.name}, seed {seed}: {count} tasks")
+    return [
+        summarize(f"experts on {model.name}, router triage", by_router),
+        summarize(f"triage and experts on {model.name}", by_model),
+    ]

@@ -1,12 +1,13 @@
 """KnFu eval: personalised vs uniform vs no fusion, on sources with skewed topics.
 
-Run it with ``python -m agora.evals.knfu`` (seeds 0–4, both error kinds; ``--seed N`` for one
-seed, ``--errors independent|shared`` for one kind, ``--json`` for machine-readable output,
-``--agents``, ``--receivers``, ``--beta``, ``--floor`` to vary it). Everything is seeded and
-offline; no embedder model is loaded (`HashEmbedder` only resolves entity names).
+Run it with ``python -m agora.evals.knfu`` (seeds 0..4, both error kinds; ``--seeds N``,
+``--errors independent|shared`` for one kind, ``--json OUT`` to write the report,
+``--model SPEC``, ``--agents``, ``--receivers``, ``--beta``, ``--floor``, ``--per-topic`` to
+vary it). Everything is seeded and offline; no embedder model is loaded (`HashEmbedder`
+only resolves entity names). Progress goes to standard error.
 
 The world: `TOPICS` topics of `PER_TOPIC` made-up entities each, with the ground-truth
-triples of `agora.evals.fusion` (a triple's topic is its subject's). Agents form `GROUPS`
+triples of `agora.evals.synthetic_world` (a triple's topic is its subject's). Agents form `GROUPS`
 interest groups, each owning two topics; an agent's *home* is both of its group's topics or
 one of them. It asserts a true triple of a home topic with probability `HOME_COVERAGE`,
 noisily `HOME_NOISE` of the time (as in `agora.evals.fusion`), and one of any other topic
@@ -20,7 +21,8 @@ The first `receivers` agents are receivers. Each is scored on its home topics on
 precision and recall, against the truth of those topics, of the facts its fused view accepts
 (`Fuser.accepted`; the receiver trusts its own claims fully in every mode). The modes:
 
-- **none**: only the receiver's own claims.
+- **none** (the baseline: the simplest thing that could work, no fusion at all): only the
+  receiver's own claims.
 - **uniform**: every agent's claims, fused by the existing `Fuser` (trust learnt from the
   batch, the same for every receiver).
 - **personalised**: `agora.memory.knfu`: topic profiles from each agent's claims, weights
@@ -28,41 +30,69 @@ precision and recall, against the truth of those topics, of the facts its fused 
   (their claims stay private), the rest fused with trust scaled by their weight.
 - **personalised, no floor**: the same weights, no source dropped.
 
+Each mode's precision, recall and F1 is the mean over receivers per seed, then the mean over
+seeds with a 95% Student-t interval (clipped to 0..1); ``personalised - uniform`` is paired by
+seed. With ``--model SPEC`` every agent says its assertions as sentences and the model
+extracts the claims (`agora.evals._synthetic.said_by_model`); topic profiles and fusion then
+work on what the model heard.
+
 Example:
     >>> report = run(seeds=[0], agents=6, receivers=2, errors="shared")
     >>> list(report.modes)[:3]
     ['none', 'uniform', 'personalised']
-    >>> report.modes["none"].dropped
-    5.0
+    >>> report.modes["none"].dropped, report.modes["none"].baseline
+    (5.0, True)
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
-import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from typing import Literal
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from agora.embeddings import HashEmbedder
-from agora.errors import ConfigError
-from agora.evals.fusion import FUNCTIONAL, Assertion, Triple, _names, _noisy, _truth
+from agora.errors import AgoraError, ConfigError
+from agora.evals._synthetic import (
+    Interval,
+    cell,
+    check_out,
+    fail,
+    interval,
+    said_by_model,
+    signed,
+    stderr_progress,
+    write_json,
+)
+from agora.evals.synthetic_world import (
+    FUNCTIONAL,
+    Assertion,
+    Triple,
+    noisy,
+    random_names,
+    random_truth,
+)
 from agora.memory import Fuser, FusionConfig, NetworkXStore
 from agora.memory._resolve import name_key
 from agora.memory.knfu import Profile, source_weights, topic_profiles
 from agora.protocols.payloads import KnowledgeClaim
 
-__all__ = ["KnfuReport", "ModeScore", "SkewedWorld", "main", "make_world", "run"]
+if TYPE_CHECKING:
+    from agora.models.base import Model
+
+__all__ = ["MODES", "KnfuReport", "ModeScore", "SkewedWorld", "main", "make_world", "run"]
 
 Mode = Literal["none", "uniform", "personalised", "personalised, no floor"]
 MODES: tuple[Mode, ...] = ("none", "uniform", "personalised", "personalised, no floor")
+#: The baseline row: no fusion, the receiver's own claims only.
+BASELINE: Mode = "none"
 Errors = Literal["independent", "shared"]
 TOPICS = 6
 GROUPS = 3
@@ -71,6 +101,7 @@ HOME_COVERAGE = 0.5
 AWAY_COVERAGE = 0.04
 HOME_NOISE = 0.05
 AWAY_NOISE = 0.5
+Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,17 +123,19 @@ class SkewedWorld:
 
 @dataclass(frozen=True, slots=True)
 class ModeScore:
-    """One mode's scores, averaged over receivers (and seeds)."""
+    """One mode's scores: per seed the mean over receivers, then over seeds (95% intervals)."""
 
-    precision: float
-    recall: float
-    f1: float
+    precision: Interval
+    recall: Interval
+    f1: Interval
     triples: float
     """Accepted facts on the receiver's home topics."""
     kept: float
     """Sources fused per receiver (the receiver itself not counted)."""
     dropped: float
     """Sources left out per receiver (by the floor, or all of them for ``none``)."""
+    baseline: bool = False
+    """Whether this is the table's baseline row (`BASELINE`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +150,19 @@ class KnfuReport:
     errors: Errors
     modes: dict[Mode, ModeScore]
     """Scores by mode, in the order of `MODES`."""
+    personal_gain: dict[str, Interval] = field(default_factory=dict)
+    """``personalised - uniform`` for precision, recall and F1, paired by seed."""
+    assertions: float = 0.0
+    """Assertions fused per seed, mean (with a model: those it extracted)."""
+    agents_are: str = "direct assertions (no model)"
 
 
-def make_world(seed: int = 0, *, agents: int = 12, errors: Errors = "independent") -> SkewedWorld:
+def make_world(
+    seed: int = 0, *, agents: int = 12, errors: Errors = "independent", per_topic: int = PER_TOPIC
+) -> SkewedWorld:
     """A seeded world of `agents` agents with skewed topics (see the module docstring).
+
+    Each of the `TOPICS` topics has `per_topic` entities.
 
     Example:
         >>> world = make_world(0)
@@ -128,9 +170,9 @@ def make_world(seed: int = 0, *, agents: int = 12, errors: Errors = "independent
         (60, 12, True)
     """
     rng = random.Random(seed)
-    names = _names(rng, TOPICS * PER_TOPIC)
-    topic = {name_key(name): i // PER_TOPIC for i, name in enumerate(names)}
-    truth = _truth(rng, names)
+    names = random_names(rng, TOPICS * per_topic)
+    topic = {name_key(name): i // per_topic for i, name in enumerate(names)}
+    truth = random_truth(rng, names)
     decoys = random.Random(f"decoys-{seed}")
     decoy = {t: decoys.choice([n for n in names if n not in (t[0], t[2])]) for t in sorted(truth)}
     home: dict[str, tuple[int, ...]] = {}
@@ -145,7 +187,7 @@ def make_world(seed: int = 0, *, agents: int = 12, errors: Errors = "independent
                 continue
             said, kind = triple, ""
             if at_home and rng.random() < HOME_NOISE:
-                said, kind = _noisy(rng, triple, names)
+                said, kind = noisy(rng, triple, names)
             elif not at_home and rng.random() < AWAY_NOISE:
                 wrong = rng.choice([n for n in names if n not in (triple[0], triple[2])])
                 wrong = decoy[triple] if errors == "shared" else wrong
@@ -162,13 +204,18 @@ def _claim(a: Assertion) -> KnowledgeClaim:
     )
 
 
-def _score(world: SkewedWorld, receiver: str, weights: dict[str, float] | None) -> list[float]:
+def _score(
+    world: SkewedWorld,
+    said: Sequence[Assertion],
+    receiver: str,
+    weights: dict[str, float] | None,
+) -> list[float]:
     """Precision, recall, F1 and fact count of `receiver`'s accepted view on its topics."""
     config = FusionConfig(functional=FUNCTIONAL)
     fuser = Fuser(
         NetworkXStore(), config, embedder=HashEmbedder(), trust={receiver: 1.0}, weights=weights
     )
-    for a in world.assertions:
+    for a in said:
         fuser.fuse(_claim(a), agent=a.agent, team="eval", valid_from=0.0)
     ids = {name: fuser.resolver.resolve(name).entity.id for name in world.names}
     mine = {ids[n] for n in world.names if world.topic[name_key(n)] in world.home[receiver]}
@@ -196,6 +243,31 @@ def _plans(
     }
 
 
+def _seed_rows(
+    said: Sequence[Assertion],
+    world: SkewedWorld,
+    receivers: int,
+    *,
+    beta: float,
+    floor: float,
+) -> dict[Mode, list[float]]:
+    """One seed, per mode: means over receivers of precision, recall, F1, facts, kept, dropped."""
+    agents = len(world.home)
+    profiles = topic_profiles(((a.agent, _claim(a)) for a in said), topic=world.topic_of)
+    rows: dict[Mode, list[list[float]]] = {mode: [] for mode in MODES}
+    for receiver in (f"agent{i}" for i in range(receivers)):
+        if receiver not in profiles:  # said nothing the model could extract
+            continue
+        for mode, (weights, kept) in _plans(profiles, receiver, beta=beta, floor=floor).items():
+            fused = _score(world, said, receiver, weights)
+            rows[mode].append([*fused, kept, agents - 1 - kept])
+    return {
+        mode: [statistics.fmean(col) for col in zip(*rows[mode], strict=True)]
+        for mode in MODES
+        if rows[mode]
+    }
+
+
 def run(
     seeds: Sequence[int] = (0, 1, 2, 3, 4),
     *,
@@ -204,27 +276,70 @@ def run(
     beta: float = 10.0,
     floor: float = 0.05,
     errors: Errors = "independent",
+    per_topic: int = PER_TOPIC,
+    model: Model | None = None,
+    progress: Progress | None = None,
 ) -> KnfuReport:
     """Score every mode for the first `receivers` agents of each seed's world.
+
+    Args:
+        seeds: one world per seed.
+        agents: agents in each world (at least 2).
+        receivers: the first this many agents are scored.
+        beta: sharpness of the personalised weights.
+        floor: sources whose weight falls under it are dropped.
+        errors: ``"independent"`` or ``"shared"`` off-home errors.
+        per_topic: entities per topic.
+        model: when given, agents' assertions reach fusion through it (`said_by_model`).
+        progress: told one line per seed.
 
     Raises:
         ConfigError: a bad `beta` or `floor` (see `agora.memory.knfu.source_weights`).
     """
-    rows: dict[Mode, list[list[float]]] = {mode: [] for mode in MODES}
+    say = progress or (lambda line: None)
     count = min(receivers, agents)
+    per_seed: list[dict[Mode, list[float]]] = []
+    sizes: list[int] = []
     for seed in seeds:
-        world = make_world(seed, agents=agents, errors=errors)
-        claims = ((a.agent, _claim(a)) for a in world.assertions)
-        profiles = topic_profiles(claims, topic=world.topic_of)
-        for receiver in (f"agent{i}" for i in range(count)):
-            for mode, (weights, kept) in _plans(profiles, receiver, beta=beta, floor=floor).items():
-                fused = _score(world, receiver, weights)
-                rows[mode].append([*fused, kept, agents - 1 - kept])
-    modes = {
-        mode: ModeScore(*(statistics.fmean(col) for col in zip(*rows[mode], strict=True)))
-        for mode in MODES
+        world = make_world(seed, agents=agents, errors=errors, per_topic=per_topic)
+        said = world.assertions
+        if model is not None:
+            said = said_by_model(model, said, progress=say)
+        rows = _seed_rows(said, world, count, beta=beta, floor=floor)
+        if rows:
+            per_seed.append(rows)
+        sizes.append(len(said))
+        say(f"{errors} errors, seed {seed}: {len(said)} assertions")
+    if not per_seed:
+        raise ConfigError("no receiver said anything usable on any seed; raise --seeds")
+    modes: dict[Mode, ModeScore] = {}
+    for mode in MODES:
+        facts, kept, dropped = (statistics.fmean(s[mode][i] for s in per_seed) for i in (3, 4, 5))
+        modes[mode] = ModeScore(
+            interval([s[mode][0] for s in per_seed]),
+            interval([s[mode][1] for s in per_seed]),
+            interval([s[mode][2] for s in per_seed]),
+            facts,
+            kept,
+            dropped,
+            baseline=mode == BASELINE,
+        )
+    gain = {
+        name: interval([s["personalised"][i] - s["uniform"][i] for s in per_seed], clip=False)
+        for i, name in enumerate(("precision", "recall", "f1"))
     }
-    return KnfuReport(list(seeds), agents, count, beta, floor, errors, modes)
+    return KnfuReport(
+        list(seeds),
+        agents,
+        count,
+        beta,
+        floor,
+        errors,
+        modes,
+        gain,
+        assertions=statistics.fmean(sizes),
+        agents_are=model.name if model is not None else "direct assertions (no model)",
+    )
 
 
 def _render(report: KnfuReport, console: Console) -> None:
@@ -232,52 +347,84 @@ def _render(report: KnfuReport, console: Console) -> None:
     table = Table(
         title=f"{report.errors.capitalize()} off-home errors",
         caption=f"Seeds {seeds}; {report.agents} agents, {report.receivers} receivers; beta "
-        f"{report.beta:g}, floor {report.floor:g}. Means over receivers (each scored on its "
-        "home topics) and seeds; fused and dropped count sources.",
+        f"{report.beta:g}, floor {report.floor:g}; agents: {report.agents_are}. Per seed the "
+        "mean over receivers (each scored on its home topics), then the mean over seeds with "
+        "a 95% Student-t interval; fused and dropped count sources.",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
     for name in ("mode", "precision", "recall", "F1", "facts", "fused", "dropped"):
         table.add_column(name, justify="left" if name == "mode" else "right", no_wrap=True)
     for mode, m in report.modes.items():
-        cells = (m.precision, m.recall, m.f1)
         table.add_row(
-            mode,
-            *(f"{x:.3f}" for x in cells),
+            f"{mode} (baseline)" if m.baseline else mode,
+            *(cell(x) for x in (m.precision, m.recall, m.f1)),
             *(f"{x:.1f}" for x in (m.triples, m.kept, m.dropped)),
         )
     console.print(table)
-    uniform, personal = report.modes["uniform"], report.modes["personalised"]
+    gain = report.personal_gain
     console.print(
-        f"personalised - uniform: precision {personal.precision - uniform.precision:+.3f}, "
-        f"recall {personal.recall - uniform.recall:+.3f}, F1 {personal.f1 - uniform.f1:+.3f}\n"
+        f"personalised - uniform (paired by seed): precision {signed(gain['precision'])}, "
+        f"recall {signed(gain['recall'])}, F1 {signed(gain['f1'])}\n"
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point; returns the exit status.
-
-    Example:
-        >>> main(["--json", "--seed", "0", "--agents", "6", "--receivers", "1"])
-        ... # doctest: +ELLIPSIS
-        [...]
-        0
-    """
-    parser = argparse.ArgumentParser(prog="python -m agora.evals.knfu", description=__doc__)
-    parser.add_argument("--seed", type=int, help="one seed (default: seeds 0-4)")
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m agora.evals.knfu",
+        description="KnFu eval: personalised vs uniform vs no fusion (the baseline) on "
+        "sources with skewed topics, over seeds with 95%% intervals.",
+    )
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
+    parser.add_argument("--seed", type=int, help="run this one seed only (instead of --seeds)")
     parser.add_argument("--agents", type=int, default=12)
     parser.add_argument("--receivers", type=int, default=6)
     parser.add_argument("--beta", type=float, default=10.0)
     parser.add_argument("--floor", type=float, default=0.05)
+    parser.add_argument("--per-topic", type=int, default=PER_TOPIC, help="entities per topic")
     parser.add_argument("--errors", choices=["independent", "shared", "both"], default="both")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    args = parser.parse_args(argv)
-    if args.agents < 2 or args.receivers < 1:
-        print("UserError: --agents must be >= 2 and --receivers >= 1", file=sys.stderr)
-        return 1
-    seeds = list(range(5)) if args.seed is None else [args.seed]
+    parser.add_argument(
+        "--model",
+        metavar="SPEC",
+        help="agents say each assertion as a sentence and this model extracts the claim "
+        "('local', a .gguf path, http://host:port/v1#name, openai:NAME)",
+    )
+    parser.add_argument("--json", type=Path, metavar="OUT", help="also write the report here")
+    return parser
+
+
+def _seeds(args: argparse.Namespace) -> list[int]:
+    """The seeds to run; raises `ConfigError` for the first bad argument."""
+    checks = (
+        (args.seeds < 1, f"--seeds must be at least 1, got {args.seeds}"),
+        (args.seed is not None and args.seed < 0, f"--seed must be >= 0, got {args.seed}"),
+        (args.agents < 2, f"--agents must be at least 2, got {args.agents}"),
+        (args.receivers < 1, f"--receivers must be at least 1, got {args.receivers}"),
+        (args.per_topic < 2, f"--per-topic must be at least 2, got {args.per_topic}"),
+    )
+    for bad, message in checks:
+        if bad:
+            raise ConfigError(message)
+    check_out(args.json)
+    return list(range(args.seeds)) if args.seed is None else [args.seed]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status (errors print as ``Type: message``).
+
+    Example:
+        >>> main(["--agents", "1"])
+        1
+    """
+    args = _parser().parse_args(argv)
     kinds: list[Errors] = ["independent", "shared"] if args.errors == "both" else [args.errors]
     try:
+        seeds = _seeds(args)
+        model = None
+        if args.model:
+            from agora.models.spec import model_from_spec
+
+            model = model_from_spec(args.model)
         reports = [
             run(
                 seeds,
@@ -286,16 +433,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 beta=args.beta,
                 floor=args.floor,
                 errors=kind,
+                per_topic=args.per_topic,
+                model=model,
+                progress=stderr_progress("knfu"),
             )
             for kind in kinds
         ]
-    except ConfigError as exc:
-        print(f"ConfigError: {exc}", file=sys.stderr)
-        return 1
-    if args.json:
-        print(json.dumps([asdict(r) for r in reports], indent=2))
-        return 0
-    console = Console()
+        if args.json:
+            write_json(args.json, {"reports": [asdict(r) for r in reports]})
+    except AgoraError as exc:
+        return fail(exc)
+    console = Console(width=max(140, Console().width))
     for report in reports:
         _render(report, console)
     return 0

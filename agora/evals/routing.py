@@ -1,8 +1,9 @@
 """Routing eval: does the `Router` send each task to the right expert?
 
-Run it with ``python -m agora.evals.routing`` (``--embedder hash`` for the fast, non-semantic
-embedder; ``--json`` for machine-readable output; ``--local N`` to also run N tasks on the
-embedded local model). Everything is seeded; the data ships in `agora.evals.tasks`.
+Run it with ``python -m agora.evals.routing`` (``--seeds N``, ``--embedder hash`` for the
+fast, non-semantic embedder, ``--json OUT`` to write the report, ``--model SPEC`` to also run
+experts on a model). Everything is seeded; the data ships in `agora.evals.tasks`. Progress
+goes to standard error.
 
 How each number is scored (a task's *domains* are its labels; an expert is *right* for a task
 when its domain is one of them):
@@ -13,41 +14,67 @@ when its domain is one of them):
   (at most 4); right when any chosen expert is right. ``mean K`` is the average number
   chosen, ``covers`` the share of tasks whose every domain has a chosen expert (the point of
   dynamic K on ambiguous tasks).
+- Baselines in the same modes (`agora.evals._routing_baselines`): **BM25 over profiles**
+  (the same profile texts, no embedder) and **random expert** (chance).
 - **learned vs static**: 3 of the 8 experts start with misleading profiles
   (`misleading_profiles`). The learned router routes the train split each round with
-  Thompson sampling and records whether the expert was right; the static router is the same
-  router with no `Router.record` calls. After each round both are scored top-1 on the
-  held-out test split with exploration off.
+  Thompson sampling and records whether the expert was right; the static router (the
+  baseline) is the same router with no `Router.record` calls. After each round both are
+  scored top-1 on the held-out test split with exploration off.
 - **team**: a real `Team` (a ``policy="router"`` entry agent plus the eight experts on
-  `FunctionModel`) runs test tasks and learns through `Team.feedback`.
+  `FunctionModel`) runs test tasks and learns through `Team.feedback`; the baseline team's
+  entry agent forwards each task to a random expert. With ``--model SPEC`` the experts run
+  on that model, behind the router and, in a second row, behind an entry agent on the model
+  that picks the expert itself (`agora.evals._team`).
+
+Intervals (95%): the router and BM25 are deterministic given the profiles (no exploration),
+so their mode rows are one pass over the tasks, Wilson over tasks (mean K: percentile
+bootstrap over tasks); the random baseline pools its seeds (Wilson over tasks x seeds). What
+changes with the seed (the training order and exploration, the team's task sample) gets a
+Student-t interval over seeds; the static router's held-out rate is Wilson over test tasks.
 
 Example:
     >>> report = run("hash", rounds=1, team_tasks=0)
     >>> report.mode("top-1").count, report.mode("top-1", "ambiguous").count
     (272, 68)
-    >>> 0.0 <= report.rounds[-1].learned <= 1.0
+    >>> 0.0 <= report.rounds[-1].learned.mean <= 1.0
     True
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from agora.agents.router import RouteMode, Router
 from agora.embeddings import CachedEmbedder, Embedder, HashEmbedder
-from agora.evals._team import TeamScore, local_path, team_path
+from agora.errors import AgoraError, ConfigError
+from agora.evals._routing_modes import (
+    DYNAMIC_P,
+    ROUTER,
+    ModeScore,
+    all_modes,
+    mode_scores,
+    router_scorer,
+)
+from agora.evals._synthetic import Interval, check_out, fail, interval, write_json
+from agora.evals._team import TeamRow, model_rows, team_rows
+from agora.evals.stats import wilson
 from agora.evals.tasks import Expert, Task, load_experts, load_tasks, misleading_profiles
+
+if TYPE_CHECKING:
+    from agora.models.base import Model
 
 __all__ = [
     "DYNAMIC_P",
     "ModeScore",
+    "RoundRow",
     "RoundScore",
     "RoutingReport",
     "learning_curve",
@@ -61,37 +88,15 @@ __all__ = [
 EmbedderName = Literal["minilm", "hash"]
 #: Softmax temperature of every router in the eval (the `Router` default).
 TEMPERATURE = 0.05
-#: The ``p`` thresholds of dynamic K that the eval reports; the middle one is the headline.
-DYNAMIC_P = (0.6, 0.7, 0.8)
 #: Topic clustering threshold: MiniLM puts same-domain questions at cosine ~0.3-0.5, so the
 #: `Router` default (0.5) makes almost one topic per task and reliabilities do not transfer.
 TOPIC_THRESHOLD = 0.3
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ModeScore:
-    """How one routing mode did on one kind of task.
-
-    Attributes:
-        label: ``"top-1"``, ``"top-2"`` or ``"dynamic p=0.7"``.
-        tasks: ``"clear"`` or ``"ambiguous"``.
-        count: tasks scored.
-        right: share of tasks with at least one right expert chosen (see the module doc).
-        mean_k: experts chosen per task, on average.
-        covers: share of tasks whose every domain got a chosen expert.
-    """
-
-    label: str
-    tasks: str
-    count: int
-    right: float
-    mean_k: float
-    covers: float
+Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RoundScore:
-    """Held-out top-1 right-expert rates after one round of learning.
+    """Held-out top-1 right-expert rates after one round of learning, on one seed.
 
     Attributes:
         round: 0 before any learning, then 1, 2, ...
@@ -107,20 +112,46 @@ class RoundScore:
     train: float | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoundRow:
+    """One round over the seeds.
+
+    Attributes:
+        round: 0 before any learning, then 1, 2, ...
+        learned: held-out top-1 of the learned router, Student-t 95% over seeds.
+        static: the static router (baseline): deterministic, Wilson 95% over test tasks.
+        gain: learned minus static, paired by seed, Student-t 95%.
+        train: the learned router on that round's train split (exploring); ``None`` at 0.
+    """
+
+    round: int
+    learned: Interval
+    static: Interval
+    gain: Interval
+    train: Interval | None = None
+
+
 @dataclass(kw_only=True)
 class RoutingReport:
     """Everything one run of the eval measured."""
 
     embedder: str
-    seed: int
+    seeds: list[int]
     modes: list[ModeScore] = field(default_factory=list)
-    rounds: list[RoundScore] = field(default_factory=list)
-    team: TeamScore | None = None
-    local: TeamScore | None = None
+    rounds: list[RoundRow] = field(default_factory=list)
+    teams: list[TeamRow] = field(default_factory=list)
+    model: str | None = None
+    """The model the experts ran on (``--model``), if any."""
 
-    def mode(self, label: str, tasks: str = "clear") -> ModeScore:
-        """The score of `label` (e.g. ``"top-1"``) on ``"clear"`` or ``"ambiguous"`` tasks."""
-        return next(s for s in self.modes if s.label == label and s.tasks == tasks)
+    def mode(self, label: str, tasks: str = "clear", method: str = ROUTER) -> ModeScore:
+        """The score of `method` in mode `label` (e.g. ``"top-1"``) on `tasks`."""
+        return next(
+            s for s in self.modes if s.label == label and s.tasks == tasks and s.method == method
+        )
+
+    def team(self, label: str) -> TeamRow:
+        """The team row called `label`."""
+        return next(t for t in self.teams if t.label == label)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
@@ -173,55 +204,25 @@ def make_router(
     return router
 
 
-def _score(
-    router: Router, domain_of: Mapping[str, str], tasks: Sequence[Task], label: str, **how: Any
-) -> ModeScore:
-    right = covers = chosen = 0
-    for task in tasks:
-        route = router.route(task.text, **how)
-        domains = {domain_of[name] for name in route.experts}
-        right += bool(domains.intersection(task.domains))
-        covers += domains.issuperset(task.domains)
-        chosen += route.k
-    n = max(1, len(tasks))
-    kind = "clear" if all(t.clear for t in tasks) else "ambiguous"
-    return ModeScore(
-        label=label,
-        tasks=kind,
-        count=len(tasks),
-        right=right / n,
-        mean_k=chosen / n,
-        covers=covers / n,
-    )
-
-
 def score_modes(
     router: Router, domain_of: Mapping[str, str], tasks: Iterable[Task]
 ) -> list[ModeScore]:
-    """Top-1, top-2 and dynamic-K scores on the clear and on the ambiguous `tasks`.
+    """The router's top-1, top-2 and dynamic-K scores on the clear and the ambiguous `tasks`.
 
     Example:
         >>> router = make_router(make_embedder("hash"), {"geo": "capitals", "chem": "acids"})
         >>> task = Task("t1", "capitals of Europe", ("geography",), "test")
-        >>> score_modes(router, {"geo": "geography", "chem": "chemistry"}, [task])[0].right
+        >>> score_modes(router, {"geo": "geography", "chem": "chemistry"}, [task])[0].right.mean
         1.0
     """
-    tasks = list(tasks)
-    scores: list[ModeScore] = []
-    for group in ([t for t in tasks if t.clear], [t for t in tasks if not t.clear]):
-        if not group:
-            continue
-        scores.append(_score(router, domain_of, group, "top-1", mode="top1"))
-        scores.append(_score(router, domain_of, group, "top-2", mode="topk", k=2))
-        for p in DYNAMIC_P:
-            scores.append(_score(router, domain_of, group, f"dynamic p={p}", mode="dynamic", p=p))
-    return scores
+    return mode_scores(ROUTER, router_scorer(router, domain_of), list(tasks))
 
 
 def _held_out(router: Router, domain_of: Mapping[str, str], tasks: Sequence[Task]) -> float:
     explore, router.explore = router.explore, False
     try:
-        return _score(router, domain_of, tasks, "top-1", mode="top1").right
+        outcomes = router_scorer(router, domain_of)(tasks, {"mode": "top1"})
+        return sum(o.right for o in outcomes) / max(1, len(outcomes))
     finally:
         router.explore = explore
 
@@ -273,93 +274,157 @@ def learning_curve(
     return curve
 
 
+def _rounds(curves: Sequence[list[RoundScore]], test_count: int) -> list[RoundRow]:
+    rows: list[RoundRow] = []
+    for number in range(len(curves[0])):
+        at = [curve[number] for curve in curves]
+        static = at[0].static  # never records, so every seed gives the same rate
+        hits = round(static * test_count)
+        train = [r.train for r in at if r.train is not None]
+        rows.append(
+            RoundRow(
+                round=number,
+                learned=interval([r.learned for r in at]),
+                static=Interval(static, *wilson(hits, test_count)),
+                gain=interval([r.learned - r.static for r in at], clip=False),
+                train=interval(train) if len(train) == len(at) else None,
+            )
+        )
+    return rows
+
+
 def run(
     embedder: EmbedderName = "minilm",
     *,
-    seed: int = 0,
+    seeds: Sequence[int] = (0,),
     rounds: int = 5,
     team_tasks: int = 16,
-    local: int = 0,
+    model: Model | None = None,
+    model_tasks: int = 8,
+    progress: Progress | None = None,
 ) -> RoutingReport:
-    """Run the whole eval and return its numbers (nothing is printed).
+    """Run the whole eval over `seeds` and return its numbers (nothing is printed).
 
     Args:
         embedder: ``"minilm"`` (the real, offline MiniLM) or ``"hash"`` (fast, lexical).
-        seed: seeds exploration, the training order and the team's task sample.
+        seeds: each seeds exploration, the training order and the teams' task samples.
         rounds: training rounds of the learned router.
-        team_tasks: test tasks run through a real `Team` (0 skips that part).
-        local: tasks run on the embedded local model (0 skips it; loads a GGUF model).
+        team_tasks: test tasks per seed run through a real `Team` (0 skips that part).
+        model: when given, experts run on it (`agora.evals._team.model_path`).
+        model_tasks: test tasks per seed run with experts on `model` (0 skips them).
+        progress: told one line per seed and part.
     """
+    say = progress or (lambda line: None)
+    seeds = list(seeds)
     emb = make_embedder(embedder)
     experts, tasks = load_experts(), load_tasks()
-    domain_of = {e.name: e.domain for e in experts}
-    router = make_router(emb, {e.name: e.expertise for e in experts})
-    report = RoutingReport(embedder=embedder, seed=seed)
     test = [t for t in tasks if t.split == "test"]
-    report.modes = score_modes(router, domain_of, tasks)
-    report.modes.insert(1, _score(router, domain_of, test, "top-1 test split", mode="top1"))
-    report.rounds = learning_curve(emb, experts, tasks, rounds=rounds, seed=seed)
+    router = make_router(emb, {e.name: e.expertise for e in experts})
+    report = RoutingReport(
+        embedder=embedder, seeds=seeds, modes=all_modes(router, experts, tasks, seeds)
+    )
+    say(f"routing modes scored ({embedder})")
+    curves = []
+    for seed in seeds:
+        curves.append(learning_curve(emb, experts, tasks, rounds=rounds, seed=seed))
+        say(f"learning curve, seed {seed}: {rounds} rounds")
+    report.rounds = _rounds(curves, len(test)) if curves else []
+
+    def factory(mode: RouteMode, seed: int) -> Router:
+        return make_router(emb, {}, mode=mode, seed=seed)
+
     if team_tasks:
-        report.team = team_path(
-            make_router(emb, {}, mode="dynamic", seed=seed),
-            experts,
-            test,
-            count=team_tasks,
-            seed=seed,
-        )
-    if local:
-        report.local = local_path(make_router(emb, {}), experts, test, count=local, seed=seed)
+        report.teams = team_rows(factory, experts, test, seeds, team_tasks, say)
+    if model is not None and model_tasks:
+        report.model = model.name
+        report.teams += model_rows(factory, experts, test, model, seeds, model_tasks, say)
     return report
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m agora.evals.routing",
-        description="Routing eval: does the Router send each task to the right expert?",
+        description="Routing eval: does the Router send each task to the right expert? "
+        "BM25 over the same profiles and a random expert are the baselines; 95%% intervals.",
     )
     parser.add_argument("--embedder", choices=("minilm", "hash"), default="minilm")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
+    parser.add_argument("--seed", type=int, help="run this one seed only (instead of --seeds)")
     parser.add_argument("--rounds", type=int, default=5, help="learning rounds (default 5)")
-    parser.add_argument("--team-tasks", type=int, default=16, help="tasks run through a Team")
+    parser.add_argument(
+        "--team-tasks", type=int, default=16, help="tasks per seed run through a Team"
+    )
+    parser.add_argument(
+        "--model",
+        metavar="SPEC",
+        help="also run the experts on this model ('local', a .gguf path, "
+        "http://host:port/v1#name, openai:NAME)",
+    )
+    parser.add_argument(
+        "--model-tasks", type=int, default=8, help="tasks per seed with --model (default 8)"
+    )
     parser.add_argument(
         "--local",
         type=int,
         nargs="?",
         const=8,
-        default=0,
         metavar="N",
-        help="also route N tasks (default 8) to experts on the local model",
+        help="deprecated: the same as --model local --model-tasks N",
     )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument("--json", type=Path, metavar="OUT", help="also write the report here")
     return parser
 
 
+def _check(args: argparse.Namespace) -> list[int]:
+    """The seeds to run; raises `ConfigError` for the first bad argument."""
+    if args.local is not None:
+        print("warning: --local is deprecated; use --model local --model-tasks N", file=sys.stderr)
+        if args.model and args.model != "local":
+            raise ConfigError(f"--local and --model {args.model} conflict; give only --model")
+        args.model, args.model_tasks = "local", args.local
+    for name in ("rounds", "team_tasks", "model_tasks"):
+        value = getattr(args, name)
+        if value < 0:
+            raise ConfigError(f"--{name.replace('_', '-')} must be >= 0, got {value}")
+    if args.seeds < 1:
+        raise ConfigError(f"--seeds must be at least 1, got {args.seeds}")
+    if args.seed is not None and args.seed < 0:
+        raise ConfigError(f"--seed must be >= 0, got {args.seed}")
+    check_out(args.json)
+    return list(range(args.seeds)) if args.seed is None else [args.seed]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point; returns the exit status.
+    """Command-line entry point; returns the exit status (errors print as ``Type: message``).
 
     Example:
-        >>> main(["--embedder", "hash", "--rounds", "1", "--team-tasks", "0", "--json"])
-        ... # doctest: +ELLIPSIS
-        {...}
-        0
+        >>> main(["--rounds", "-1"])
+        1
     """
     args = _parser().parse_args(argv)
-    if args.rounds < 0 or args.team_tasks < 0 or args.local < 0:
-        print("UserError: --rounds, --team-tasks and --local must be >= 0", file=sys.stderr)
-        return 1
-    report = run(
-        args.embedder,
-        seed=args.seed,
-        rounds=args.rounds,
-        team_tasks=args.team_tasks,
-        local=args.local,
-    )
-    if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
-    else:
-        from agora.evals._render import render
+    try:
+        seeds = _check(args)
+        model = None
+        if args.model:
+            from agora.models.spec import model_from_spec
 
-        render(report)
+            model = model_from_spec(args.model)
+        report = run(
+            args.embedder,
+            seeds=seeds,
+            rounds=args.rounds,
+            team_tasks=args.team_tasks,
+            model=model,
+            model_tasks=args.model_tasks,
+            progress=lambda line: print(f"routing: {line}", file=sys.stderr, flush=True),
+        )
+        if args.json:
+            write_json(args.json, report.to_dict())
+    except AgoraError as exc:
+        return fail(exc)
+    from agora.evals._render import render
+
+    render(report)
     return 0
 
 
