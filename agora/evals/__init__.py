@@ -1,15 +1,18 @@
 """Evaluations of agora's components on shipped, labelled data (seeded, reproducible).
 
 - `agora.evals.routing`: does the `Router` pick the right expert? Top-1, top-K and dynamic K
-  on clear and ambiguous tasks, learned vs static routing, and the end-to-end `Team` path.
-  Run it with ``python -m agora.evals.routing``.
+  on clear and ambiguous tasks against BM25 and random baselines, learned vs static routing,
+  and the end-to-end `Team` path (experts on any model with ``--model SPEC``). Run it with
+  ``python -m agora.evals.routing``.
 - `agora.evals.bigbench`: routing on BIG-bench: one expert per task, profiles from the
   tasks' own descriptions and keywords, top-K, dynamic K, calibration and abstention against
   BM25, nearest-example and centroid baselines. ``python -m agora.evals.bigbench fetch``
   once, then ``python -m agora.evals.bigbench run``.
 - `agora.evals.stats`: the 95% intervals the evals report.
 - `agora.evals.tasks`: the labelled task set and the expert definitions it is scored against.
-- `agora.evals.fusion`: how good is the fused knowledge graph of many noisy agents?
+- `agora.evals.fusion`: the fused knowledge graph of many noisy agents on a generated world
+  (`agora.evals.synthetic_world`), against naive union, majority vote and the two-agree rule:
+  a regression check, since the world's noise is what the fuser's rules catch.
   Run it with ``python -m agora.evals.fusion``.
 - `agora.evals.fusion_real`: the same question on real facts (CounterFact, zsRE) with noise
   agora's fuser was not written around, against naive union, majority vote and a
