@@ -4,16 +4,13 @@ Run it with ``python -m agora.evals.fusion`` (seeds 0..4; ``--seeds N``, ``--age
 ``--noise``, ``--entities``, ``--json OUT``, ``--model SPEC``). Everything is seeded and
 offline. Progress goes to standard error.
 
-**What this eval is.** `ENTITIES` made-up entity names, three functional relations (one
-object per subject) and three non-functional ones. Each agent asserts each true triple with
-probability `COVERAGE`; an assertion is noisy with the agent's noise rate (`UNRELIABLE`
-agents much more often), so that `noise` of all assertions are noisy. A noisy assertion is a
-wrong object, a typo or alias variant of a name (harmless once resolved), or a wrong
-relation. That noise is exactly what the fuser's rules were written to catch (issue 13), so
-the table checks that they still do; it does not show the fuser beats simple rules on noise
-it was not built around. The figure to cite is `agora.evals.fusion_real` (real facts from
-CounterFact and zsRE, noise from the data). Methods, scored by precision, recall and F1 of
-their triples against the truth:
+**What this eval is.** The world of `agora.evals.synthetic_world`: `ENTITIES` made-up names,
+agents asserting true triples, `noise` of the assertions noisy (a wrong object, a typo or
+alias variant of a name, or a wrong relation). That noise is exactly what the fuser's rules
+were written to catch (issue 13), so the table checks that they still do; it does not show
+the fuser beats simple rules on noise it was not built around. The figure to cite is
+`agora.evals.fusion_real` (real facts from CounterFact and zsRE, noise from the data).
+Methods, scored by precision, recall and F1 of their triples against the truth:
 
 - **naive union** (baseline): every asserted triple, names compared by `name_key`.
 - **majority vote** (baseline): triples at least two agents assert; for a functional

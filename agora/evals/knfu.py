@@ -6,16 +6,16 @@ Run it with ``python -m agora.evals.knfu`` (seeds 0..4, both error kinds; ``--se
 vary it). Everything is seeded and offline; no embedder model is loaded (`HashEmbedder`
 only resolves entity names). Progress goes to standard error.
 
-The world: `TOPICS` topics of `PER_TOPIC` made-up entities each, with the ground-truth
-triples of `agora.evals.synthetic_world` (a triple's topic is its subject's). Agents form `GROUPS`
-interest groups, each owning two topics; an agent's *home* is both of its group's topics or
-one of them. It asserts a true triple of a home topic with probability `HOME_COVERAGE`,
-noisily `HOME_NOISE` of the time (as in `agora.evals.fusion`), and one of any other topic
-with probability `AWAY_COVERAGE`, with a wrong object `AWAY_NOISE` of the time. So every
-agent mostly talks about its home and is right there, yet half it says elsewhere is wrong.
-Off-home errors are **independent** (a random wrong object) or **shared** (every off-home
-agent picks the same wrong object for a triple: a common misconception); the two worlds
-differ in nothing else.
+The world (`agora.evals.synthetic_world.make_skewed_world`): `TOPICS` topics of `PER_TOPIC`
+made-up entities each, with the ground-truth triples of `agora.evals.fusion`'s generated
+world (a triple's topic is its subject's). Agents form ``GROUPS`` interest groups, each owning
+two topics; an agent's *home* is both of its group's topics or one of them. It asserts a true
+triple of a home topic with probability `HOME_COVERAGE`, noisily ``HOME_NOISE`` of the time
+(as in `agora.evals.fusion`), and one of any other topic with probability
+``AWAY_COVERAGE``, with a wrong object ``AWAY_NOISE`` of the time. So every agent mostly
+talks about its home and is right there, yet half it says elsewhere is wrong. Off-home errors
+are **independent** (a random wrong object) or **shared** (every off-home agent picks the
+same wrong object for a triple: a common misconception); the two worlds differ in nothing else.
 
 The first `receivers` agents are receivers. Each is scored on its home topics only: the
 precision and recall, against the truth of those topics, of the facts its fused view accepts
@@ -47,7 +47,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -73,12 +72,14 @@ from agora.evals._synthetic import (
 )
 from agora.evals.synthetic_world import (
     FUNCTIONAL,
+    HOME_COVERAGE,
+    PER_TOPIC,
+    TOPICS,
     Assertion,
-    Triple,
-    noisy,
-    random_names,
-    random_truth,
+    Errors,
+    SkewedWorld,
 )
+from agora.evals.synthetic_world import make_skewed_world as make_world
 from agora.memory import Fuser, FusionConfig, NetworkXStore
 from agora.memory._resolve import name_key
 from agora.memory.knfu import Profile, source_weights, topic_profiles
@@ -87,38 +88,24 @@ from agora.protocols.payloads import KnowledgeClaim
 if TYPE_CHECKING:
     from agora.models.base import Model
 
-__all__ = ["MODES", "KnfuReport", "ModeScore", "SkewedWorld", "main", "make_world", "run"]
+__all__ = [
+    "HOME_COVERAGE",
+    "MODES",
+    "PER_TOPIC",
+    "TOPICS",
+    "KnfuReport",
+    "ModeScore",
+    "SkewedWorld",
+    "main",
+    "make_world",
+    "run",
+]
 
 Mode = Literal["none", "uniform", "personalised", "personalised, no floor"]
 MODES: tuple[Mode, ...] = ("none", "uniform", "personalised", "personalised, no floor")
 #: The baseline row: no fusion, the receiver's own claims only.
 BASELINE: Mode = "none"
-Errors = Literal["independent", "shared"]
-TOPICS = 6
-GROUPS = 3
-PER_TOPIC = 10
-HOME_COVERAGE = 0.5
-AWAY_COVERAGE = 0.04
-HOME_NOISE = 0.05
-AWAY_NOISE = 0.5
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True, slots=True)
-class SkewedWorld:
-    """Ground truth, topics, and agents that are reliable only on their home topics."""
-
-    names: list[str]
-    topic: dict[str, int]
-    """Entity name, as `name_key` gives it, → topic."""
-    home: dict[str, tuple[int, ...]]
-    """Agent → its home topics."""
-    truth: set[Triple]
-    assertions: list[Assertion]
-
-    def topic_of(self, claim: KnowledgeClaim) -> str:
-        """The topic of `claim`'s subject; ``"unknown"`` for a typo of a name."""
-        return str(self.topic.get(name_key(claim.subject), "unknown"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,47 +142,6 @@ class KnfuReport:
     assertions: float = 0.0
     """Assertions fused per seed, mean (with a model: those it extracted)."""
     agents_are: str = "direct assertions (no model)"
-
-
-def make_world(
-    seed: int = 0, *, agents: int = 12, errors: Errors = "independent", per_topic: int = PER_TOPIC
-) -> SkewedWorld:
-    """A seeded world of `agents` agents with skewed topics (see the module docstring).
-
-    Each of the `TOPICS` topics has `per_topic` entities.
-
-    Example:
-        >>> world = make_world(0)
-        >>> len(world.names), len(world.home), world.home["agent0"][0] in (0, 1)
-        (60, 12, True)
-    """
-    rng = random.Random(seed)
-    names = random_names(rng, TOPICS * per_topic)
-    topic = {name_key(name): i // per_topic for i, name in enumerate(names)}
-    truth = random_truth(rng, names)
-    decoys = random.Random(f"decoys-{seed}")
-    decoy = {t: decoys.choice([n for n in names if n not in (t[0], t[2])]) for t in sorted(truth)}
-    home: dict[str, tuple[int, ...]] = {}
-    assertions: list[Assertion] = []
-    for index in range(agents):
-        owned = tuple(range(TOPICS))[index % GROUPS :: GROUPS][:2]
-        agent = f"agent{index}"
-        home[agent] = owned if rng.random() < 0.5 else (rng.choice(owned),)
-        for triple in sorted(truth):
-            at_home = topic[name_key(triple[0])] in home[agent]
-            if rng.random() >= (HOME_COVERAGE if at_home else AWAY_COVERAGE):
-                continue
-            said, kind = triple, ""
-            if at_home and rng.random() < HOME_NOISE:
-                said, kind = noisy(rng, triple, names)
-            elif not at_home and rng.random() < AWAY_NOISE:
-                wrong = rng.choice([n for n in names if n not in (triple[0], triple[2])])
-                wrong = decoy[triple] if errors == "shared" else wrong
-                said, kind = (triple[0], triple[1], wrong), "object"
-            conf = round(rng.uniform(0.6, 0.95), 2)
-            assertions.append(Assertion(agent, *said, conf, kind))
-    rng.shuffle(assertions)
-    return SkewedWorld(names, topic, home, truth, assertions)
 
 
 def _claim(a: Assertion) -> KnowledgeClaim:

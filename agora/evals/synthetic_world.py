@@ -5,6 +5,7 @@
 each true triple with probability `COVERAGE`, noisily at the agent's noise rate (the first
 `UNRELIABLE` agents much more often). A noisy assertion is a wrong object, a typo or alias
 variant of a name, or a wrong relation: the noise the fuser's rules were written to catch.
+`make_skewed_world` is the topic-skewed layout of `agora.evals.knfu`.
 
 Example:
     >>> world = make_world(0, entities=10)
@@ -17,18 +18,30 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Literal
 
-from agora.memory._resolve import shingle_jaccard
+from agora.memory._resolve import name_key, shingle_jaccard
+from agora.protocols.payloads import KnowledgeClaim
 
 __all__ = [
+    "AWAY_COVERAGE",
+    "AWAY_NOISE",
     "COVERAGE",
     "ENTITIES",
     "FUNCTIONAL",
+    "GROUPS",
+    "HOME_COVERAGE",
+    "HOME_NOISE",
     "NON_FUNCTIONAL",
+    "PER_TOPIC",
+    "TOPICS",
     "UNRELIABLE",
     "Assertion",
+    "Errors",
+    "SkewedWorld",
     "Triple",
     "World",
+    "make_skewed_world",
     "make_world",
     "noisy",
     "random_names",
@@ -44,6 +57,14 @@ _SYLLABLES = ("ka", "lo", "mi", "ra", "ve", "tu", "sen", "dor", "bal", "qui", "z
               "mok", "tal", "pen", "gus", "hir", "ol", "ax")  # fmt: skip
 
 Triple = tuple[str, str, str]
+Errors = Literal["independent", "shared"]
+TOPICS = 6
+GROUPS = 3
+PER_TOPIC = 10
+HOME_COVERAGE = 0.5
+AWAY_COVERAGE = 0.04
+HOME_NOISE = 0.05
+AWAY_NOISE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,3 +171,61 @@ def make_world(
             assertions.append(Assertion(f"agent{index}", *said, conf, kind))
     rng.shuffle(assertions)
     return World(names, truth, assertions)
+
+
+@dataclass(frozen=True, slots=True)
+class SkewedWorld:
+    """Ground truth, topics, and agents that are reliable only on their home topics."""
+
+    names: list[str]
+    topic: dict[str, int]
+    """Entity name, as `name_key` gives it, → topic."""
+    home: dict[str, tuple[int, ...]]
+    """Agent → its home topics."""
+    truth: set[Triple]
+    assertions: list[Assertion]
+
+    def topic_of(self, claim: KnowledgeClaim) -> str:
+        """The topic of `claim`'s subject; ``"unknown"`` for a typo of a name."""
+        return str(self.topic.get(name_key(claim.subject), "unknown"))
+
+
+def make_skewed_world(
+    seed: int = 0, *, agents: int = 12, errors: Errors = "independent", per_topic: int = PER_TOPIC
+) -> SkewedWorld:
+    """A seeded world of `agents` agents with skewed topics (see `agora.evals.knfu`).
+
+    Each of the `TOPICS` topics has `per_topic` entities.
+
+    Example:
+        >>> world = make_skewed_world(0)
+        >>> len(world.names), len(world.home), world.home["agent0"][0] in (0, 1)
+        (60, 12, True)
+    """
+    rng = random.Random(seed)
+    names = random_names(rng, TOPICS * per_topic)
+    topic = {name_key(name): i // per_topic for i, name in enumerate(names)}
+    truth = random_truth(rng, names)
+    decoys = random.Random(f"decoys-{seed}")
+    decoy = {t: decoys.choice([n for n in names if n not in (t[0], t[2])]) for t in sorted(truth)}
+    home: dict[str, tuple[int, ...]] = {}
+    assertions: list[Assertion] = []
+    for index in range(agents):
+        owned = tuple(range(TOPICS))[index % GROUPS :: GROUPS][:2]
+        agent = f"agent{index}"
+        home[agent] = owned if rng.random() < 0.5 else (rng.choice(owned),)
+        for triple in sorted(truth):
+            at_home = topic[name_key(triple[0])] in home[agent]
+            if rng.random() >= (HOME_COVERAGE if at_home else AWAY_COVERAGE):
+                continue
+            said, kind = triple, ""
+            if at_home and rng.random() < HOME_NOISE:
+                said, kind = noisy(rng, triple, names)
+            elif not at_home and rng.random() < AWAY_NOISE:
+                wrong = rng.choice([n for n in names if n not in (triple[0], triple[2])])
+                wrong = decoy[triple] if errors == "shared" else wrong
+                said, kind = (triple[0], triple[1], wrong), "object"
+            conf = round(rng.uniform(0.6, 0.95), 2)
+            assertions.append(Assertion(agent, *said, conf, kind))
+    rng.shuffle(assertions)
+    return SkewedWorld(names, topic, home, truth, assertions)
