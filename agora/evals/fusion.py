@@ -1,8 +1,8 @@
 """Fusion eval on a generated world: a regression check for the fuser, not a figure to cite.
 
 Run it with ``python -m agora.evals.fusion`` (seeds 0..4; ``--seeds N``, ``--agents``,
-``--noise``, ``--entities``, ``--json OUT``, ``--model SPEC``). Everything is seeded and
-offline. Progress goes to standard error.
+``--noise``, ``--entities``, ``--json OUT``, ``--model SPEC``, ``--max-assertions N``).
+Everything is seeded and offline. Progress goes to standard error.
 
 **What this eval is.** The world of `agora.evals.synthetic_world`: `ENTITIES` made-up names,
 agents asserting true triples, `noise` of the assertions noisy (a wrong object, a typo or
@@ -243,6 +243,7 @@ def run(
     agents: int = 8,
     noise: float = 0.3,
     entities: int = ENTITIES,
+    max_assertions: int | None = None,
     model: Model | None = None,
     progress: Progress | None = None,
 ) -> FusionReport:
@@ -253,6 +254,9 @@ def run(
         agents: agents asserting facts (at least 2).
         noise: share of noisy assertions (0..0.5).
         entities: entity names in each world.
+        max_assertions: fuse only each world's first this many assertions (they come
+            shuffled; default all), to keep a run on a slow model small. Recall is still
+            against the whole truth.
         model: when given, agents' assertions reach fusion through this model
             (`said_by_model`); the JSON's ``per_seed`` says how many it kept.
         progress: told one line per seed (and per 25 extractions with a model).
@@ -264,13 +268,14 @@ def run(
             "agents": agents,
             "noise": noise,
             "entities": entities,
+            "max_assertions": max_assertions,
             "agents_are": model.name if model is not None else "direct assertions (no model)",
         }
     )
     scores: list[dict[str, MethodScore]] = []
     for seed in seeds:
         world = make_world(seed, agents=agents, noise=noise, entities=entities)
-        said = world.assertions
+        said = world.assertions[:max_assertions]
         if model is not None:
             said = said_by_model(model, said, progress=say)
         seed_scores = {s.method: s for s in score_world(world, said)}
@@ -338,6 +343,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, help="run this one seed only (instead of --seeds)")
     parser.add_argument("--agents", type=int, default=8, help="agents asserting (default 8)")
     parser.add_argument("--noise", type=float, default=0.3, help="noisy share, 0..0.5")
+    parser.add_argument(
+        "--max-assertions",
+        type=int,
+        metavar="N",
+        help="fuse only each world's first N assertions (keeps a --model run small)",
+    )
     parser.add_argument("--entities", type=int, default=ENTITIES, help="names per world")
     parser.add_argument(
         "--model",
@@ -356,6 +367,10 @@ def _seeds(args: argparse.Namespace) -> list[int]:
         (args.seed is not None and args.seed < 0, f"--seed must be >= 0, got {args.seed}"),
         (args.agents < 2, f"--agents must be at least 2, got {args.agents}"),
         (not 0.0 <= args.noise <= 0.5, f"--noise must be within 0..0.5, got {args.noise}"),
+        (
+            args.max_assertions is not None and args.max_assertions < 1,
+            f"--max-assertions must be at least 1, got {args.max_assertions}",
+        ),
         (args.entities < 3, f"--entities must be at least 3, got {args.entities}"),
     )
     for bad, message in checks:
@@ -385,6 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             agents=args.agents,
             noise=args.noise,
             entities=args.entities,
+            max_assertions=args.max_assertions,
             model=model,
             progress=stderr_progress("fusion"),
         )

@@ -2,9 +2,9 @@
 
 Run it with ``python -m agora.evals.knfu`` (seeds 0..4, both error kinds; ``--seeds N``,
 ``--errors independent|shared`` for one kind, ``--json OUT`` to write the report,
-``--model SPEC``, ``--agents``, ``--receivers``, ``--beta``, ``--floor``, ``--per-topic`` to
-vary it). Everything is seeded and offline; no embedder model is loaded (`HashEmbedder`
-only resolves entity names). Progress goes to standard error.
+``--model SPEC``, ``--agents``, ``--receivers``, ``--beta``, ``--floor``, ``--per-topic``,
+``--max-assertions`` to vary it). Everything is seeded and offline; no embedder model is
+loaded (`HashEmbedder` only resolves entity names). Progress goes to standard error.
 
 The world (`agora.evals.synthetic_world.make_skewed_world`): `TOPICS` topics of `PER_TOPIC`
 made-up entities each, with the ground-truth triples of `agora.evals.fusion`'s generated
@@ -223,6 +223,7 @@ def run(
     floor: float = 0.05,
     errors: Errors = "independent",
     per_topic: int = PER_TOPIC,
+    max_assertions: int | None = None,
     model: Model | None = None,
     progress: Progress | None = None,
 ) -> KnfuReport:
@@ -236,6 +237,8 @@ def run(
         floor: sources whose weight falls under it are dropped.
         errors: ``"independent"`` or ``"shared"`` off-home errors.
         per_topic: entities per topic.
+        max_assertions: fuse only each world's first this many assertions (they come
+            shuffled; default all), to keep a run on a slow model small.
         model: when given, agents' assertions reach fusion through it (`said_by_model`).
         progress: told one line per seed.
 
@@ -248,7 +251,7 @@ def run(
     sizes: list[int] = []
     for seed in seeds:
         world = make_world(seed, agents=agents, errors=errors, per_topic=per_topic)
-        said = world.assertions
+        said = world.assertions[:max_assertions]
         if model is not None:
             said = said_by_model(model, said, progress=say)
         rows = _seed_rows(said, world, count, beta=beta, floor=floor)
@@ -327,6 +330,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--receivers", type=int, default=6)
     parser.add_argument("--beta", type=float, default=10.0)
     parser.add_argument("--floor", type=float, default=0.05)
+    parser.add_argument(
+        "--max-assertions",
+        type=int,
+        metavar="N",
+        help="fuse only each world's first N assertions (keeps a --model run small)",
+    )
     parser.add_argument("--per-topic", type=int, default=PER_TOPIC, help="entities per topic")
     parser.add_argument("--errors", choices=["independent", "shared", "both"], default="both")
     parser.add_argument(
@@ -346,6 +355,10 @@ def _seeds(args: argparse.Namespace) -> list[int]:
         (args.seed is not None and args.seed < 0, f"--seed must be >= 0, got {args.seed}"),
         (args.agents < 2, f"--agents must be at least 2, got {args.agents}"),
         (args.receivers < 1, f"--receivers must be at least 1, got {args.receivers}"),
+        (
+            args.max_assertions is not None and args.max_assertions < 1,
+            f"--max-assertions must be at least 1, got {args.max_assertions}",
+        ),
         (args.per_topic < 2, f"--per-topic must be at least 2, got {args.per_topic}"),
     )
     for bad, message in checks:
@@ -380,6 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 floor=args.floor,
                 errors=kind,
                 per_topic=args.per_topic,
+                max_assertions=args.max_assertions,
                 model=model,
                 progress=stderr_progress("knfu"),
             )

@@ -53,6 +53,13 @@ def test_default_world_meets_the_regression_target() -> None:
     assert isinstance(noisy, float) and 0.25 <= noisy <= 0.35
 
 
+def test_max_assertions_fuses_a_prefix_of_the_world() -> None:
+    report = run(seeds=[0], entities=12, max_assertions=10)
+    seed = report.per_seed[0]
+    assert seed["fused_assertions"] == 10 < int(str(seed["asserted"]))
+    assert report.row("naive union").triples <= 10
+
+
 def test_one_seed_alias(tmp_path: Path) -> None:
     out = tmp_path / "one.json"
     assert main(["--seed", "3", "--entities", "12", "--json", str(out)]) == 0
@@ -69,6 +76,7 @@ def test_one_seed_alias(tmp_path: Path) -> None:
         (["--agents", "1"], "ConfigError: --agents must be at least 2"),
         (["--noise", "0.7"], "ConfigError: --noise must be within 0..0.5"),
         (["--entities", "2"], "ConfigError: --entities must be at least 3"),
+        (["--max-assertions", "0"], "ConfigError: --max-assertions must be at least 1"),
     ],
 )
 def test_bad_values_are_typed_errors(
@@ -119,10 +127,11 @@ def test_cli_model_spec_and_a_model_that_hears_nothing(
 @pytest.mark.slow
 def test_embedded_model_reads_a_tiny_world(tmp_path: Path) -> None:
     out = tmp_path / "local.json"
-    argv = ["--seeds", "1", "--entities", "4", "--agents", "2", "--model", "local"]
+    argv = ["--seeds", "1", "--entities", "4", "--agents", "2", "--max-assertions", "4"]
+    argv += ["--model", "local"]
     assert main([*argv, "--json", str(out)]) == 0
     data = json.loads(out.read_text())
     assert data["setup"]["agents_are"] != "direct assertions (no model)"
-    assert 0 < data["per_seed"][0]["fused_assertions"] <= data["per_seed"][0]["asserted"]
+    assert 0 < data["per_seed"][0]["fused_assertions"] <= 4
     for row in data["rows"]:
         _check_interval(row["f1"])

@@ -84,6 +84,7 @@ def test_one_seed_alias_and_one_error_kind(tmp_path: Path) -> None:
         (["--agents", "1"], "ConfigError: --agents must be at least 2"),
         (["--receivers", "0"], "ConfigError: --receivers must be at least 1"),
         (["--per-topic", "1"], "ConfigError: --per-topic must be at least 2"),
+        (["--max-assertions", "0"], "ConfigError: --max-assertions must be at least 1"),
         ([*SMALL, "--floor", "2"], "ConfigError: floor must be within 0..1"),
     ],
 )
@@ -120,7 +121,9 @@ def test_model_that_reads_faithfully_matches_direct_assertions(
 @pytest.mark.slow
 def test_embedded_model_reads_a_tiny_world(tmp_path: Path) -> None:
     out = tmp_path / "local.json"
-    argv = ["--seeds", "1", "--agents", "2", "--receivers", "1", "--per-topic", "2"]
-    assert main([*argv, "--errors", "shared", "--model", "local", "--json", str(out)]) == 0
+    argv = ["--seeds", "1", "--agents", "2", "--receivers", "2", "--per-topic", "2"]
+    argv += ["--max-assertions", "4", "--errors", "shared", "--model", "local"]
+    assert main([*argv, "--json", str(out)]) == 0
     (report,) = json.loads(out.read_text())["reports"]
-    assert report["agents_are"] != "direct assertions (no model)" and report["assertions"] > 0
+    assert report["agents_are"] != "direct assertions (no model)"
+    assert 0 < report["assertions"] <= 4

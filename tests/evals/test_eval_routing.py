@@ -173,8 +173,8 @@ def test_render_captures_rich_output(minilm: RoutingReport) -> None:
 def test_embedded_model_experts(tmp_path: Path) -> None:
     out = tmp_path / "local.json"
     argv = ["--embedder", "hash", "--seeds", "1", "--rounds", "0", "--team-tasks", "0"]
-    assert main([*argv, "--model", "local", "--model-tasks", "2", "--json", str(out)]) == 0
+    assert main([*argv, "--model", "local", "--model-tasks", "1", "--json", str(out)]) == 0
     data = json.loads(out.read_text())
     assert data["model"] and len(data["teams"]) == 2
     for row in data["teams"]:
-        assert row["tasks"] == 2 and all(answer for *_, answer in row["samples"])
+        assert row["tasks"] == 1 and all(answer for *_, answer in row["samples"])
