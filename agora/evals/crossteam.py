@@ -43,7 +43,7 @@ from typing import Any
 
 from agora.agents.crossteam import CrossTeam
 from agora.agents.scoring import CodeScorer, docstring_examples, extract_code
-from agora.errors import AgoraError
+from agora.errors import AgoraError, UserError
 from agora.evals._ctc_agents import Draws, model_settings, scripted_aggregator, scripted_team
 from agora.evals.humaneval import Problem, load_problems, passes, variants
 from agora.evals.stats import mean_ci, wilson
@@ -84,6 +84,34 @@ class Config:
         parts += ["prune"] if self.prune else []
         parts += ["insights"] if self.insights else []
         return " + ".join(parts)
+
+    @classmethod
+    def parse(cls, text: str) -> Config:
+        """A configuration from its short form: ``N[+prune][+insights][+bestK]``.
+
+        ``N`` is the team count; ``bestK`` (one team only) takes the best of K samples.
+
+        Example:
+            >>> Config.parse("5+prune+insights").label
+            '5 teams + prune + insights'
+            >>> Config.parse("1+best5").label
+            '1 team, best of 5'
+
+        Raises:
+            UserError: `text` is not of that form.
+        """
+        head, *flags = text.strip().split("+")
+        fix = "write e.g. '1', '1+best5', '3+prune', '5+prune+insights'"
+        if not head.isdigit() or not 1 <= int(head) <= 16:
+            raise UserError(f"configuration {text!r}: the team count must be 1..16; {fix}")
+        best = [f for f in flags if f.startswith("best")]
+        unknown = [f for f in flags if f not in ("prune", "insights") and f not in best]
+        if unknown or len(best) > 1 or (best and not best[0][4:].isdigit()):
+            raise UserError(f"configuration {text!r}: unknown part {unknown or best}; {fix}")
+        best_of = int(best[0][4:]) if best else 1
+        if best_of < 1 or (best_of > 1 and int(head) != 1):
+            raise UserError(f"configuration {text!r}: bestK needs one team and K >= 1; {fix}")
+        return cls(int(head), "prune" in flags, "insights" in flags, best_of)
 
 
 #: The table's rows: the baselines, then 3 and 5 teams with each switch on and off.
@@ -287,6 +315,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--max-tokens", type=int, default=512, help="per reply, with --model")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the report here too")
+    parser.add_argument(
+        "--configs",
+        metavar="LIST",
+        help="comma-separated rows, each N[+prune][+insights][+bestK] (default: all 11; "
+        "the first row is the one the others are compared with), e.g. 1,3+prune,5+prune+insights",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.problems <= 164 or args.seeds < 1 or not 0 < args.skill < 1:
         print(
@@ -295,6 +329,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     try:
+        configs = CONFIGS
+        if args.configs:
+            configs = tuple(Config.parse(part) for part in args.configs.split(","))
+            if len(set(configs)) != len(configs):
+                raise UserError(f"--configs {args.configs!r} names a row twice")
         model = None
         if args.model:
             from agora.models.spec import model_from_spec
@@ -303,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = run(
             problems=args.problems,
             seeds=range(args.seeds),
+            configs=configs,
             model=model,
             skill=args.skill,
             timeout_s=args.timeout,

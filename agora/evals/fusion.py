@@ -42,8 +42,8 @@ from dataclasses import asdict, dataclass
 
 from agora.embeddings import HashEmbedder
 from agora.memory import SQLiteStore
-from agora.memory._resolve import name_key
-from agora.memory.fusion import Fuser, FusionConfig
+from agora.memory.fusion import name_key
+from agora.memory.fusion.fuser import Fuser, FusionConfig
 from agora.protocols.payloads import KnowledgeClaim
 
 __all__ = ["Assertion", "FusionReport", "MethodScore", "World", "main", "make_world", "run"]
@@ -143,7 +143,7 @@ def _names(rng: random.Random, count: int) -> list[str]:
 
 
 def _bigram_overlap(a: str, b: str) -> float:
-    from agora.memory._resolve import shingle_jaccard
+    from agora.memory.fusion import shingle_jaccard
 
     return shingle_jaccard(a, b)
 

@@ -23,7 +23,7 @@ precision and recall, against the truth of those topics, of the facts its fused 
 - **none**: only the receiver's own claims.
 - **uniform**: every agent's claims, fused by the existing `Fuser` (trust learnt from the
   batch, the same for every receiver).
-- **personalised**: `agora.memory.knfu`: topic profiles from each agent's claims, weights
+- **personalised**: `agora.memory.fusion.knfu`: topic profiles from each agent's claims, weights
   ``exp(-beta * JS divergence)`` normalised per receiver, sources under the floor dropped
   (their claims stay private), the rest fused with trust scaled by their weight.
 - **personalised, no floor**: the same weights, no source dropped.
@@ -55,8 +55,8 @@ from agora.embeddings import HashEmbedder
 from agora.errors import ConfigError
 from agora.evals.fusion import FUNCTIONAL, Assertion, Triple, _names, _noisy, _truth
 from agora.memory import Fuser, FusionConfig, NetworkXStore
-from agora.memory._resolve import name_key
-from agora.memory.knfu import Profile, source_weights, topic_profiles
+from agora.memory.fusion import name_key
+from agora.memory.fusion.knfu import Profile, source_weights, topic_profiles
 from agora.protocols.payloads import KnowledgeClaim
 
 __all__ = ["KnfuReport", "ModeScore", "SkewedWorld", "main", "make_world", "run"]

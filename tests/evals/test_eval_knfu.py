@@ -4,7 +4,7 @@ from collections import Counter
 import pytest
 
 from agora.evals.knfu import HOME_COVERAGE, main, make_world, run
-from agora.memory._resolve import name_key
+from agora.memory.fusion import name_key
 
 
 def test_agents_mostly_assert_their_home_topics_and_err_away() -> None:

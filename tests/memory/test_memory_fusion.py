@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from agora.embeddings import HashEmbedder
 from agora.errors import InvalidRecordError
 from agora.memory import NetworkXStore, Store
-from agora.memory.fusion import Fuser, FusionConfig, noisy_or
+from agora.memory.fusion.fuser import Fuser, FusionConfig, noisy_or
 from agora.protocols.payloads import KnowledgeClaim
 
 

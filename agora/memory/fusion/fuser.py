@@ -5,7 +5,7 @@
 1. **Entity resolution** (normalize → exact → fuzzy → embedding, see `EntityResolver`).
 2. **KnFu gate**: a claim from an agent whose past claims proved ineffective, or one that is
    not relevant to the receiver's interest profile, is kept in the sender's own scope only;
-   so is one from a source outside the receiver's personal ``weights`` (`agora.memory.knfu`).
+   so is one from a source outside the receiver's personal ``weights`` (`agora.memory.fusion.knfu`).
 3. **Merge**: a claim already held gains the agent as provenance; confidence is the noisy-OR
    over independent agents weighted by trust, ``1 - prod(1 - trust_i * conf_i)``. The fused
    fact is rewritten through `Store.supersede`, so every earlier version stays as history.
@@ -17,7 +17,7 @@
 Two views read the result. `Fuser.fused` is the *promoted* view: active facts with at least k
 agents, i.e. what the store shares at team or global scope. `Fuser.accepted` is the *accepted*
 view: what the fuser holds true, computed over the whole batch with trust learnt from it
-(see `agora.memory._fusion_view`): the promoted facts, plus single-source facts from a reliable
+(see `agora.memory.fusion._view`): the promoted facts, plus single-source facts from a reliable
 agent that nothing contradicts. Acceptance never changes scope: a single agent's fact stays in
 its scope until k agents agree.
 
@@ -60,9 +60,9 @@ from agora._checks import check_int, is_number
 from agora.embeddings import Embedder
 from agora.errors import ConfigError, InvalidRecordError, RecordNotFoundError, UserError
 from agora.memory import _args
-from agora.memory._fusion_config import Action, FusionConfig, FusionResult, noisy_or
-from agora.memory._fusion_view import accepted_keys
-from agora.memory._resolve import EntityResolver, Match, name_key
+from agora.memory.fusion._config import Action, FusionConfig, FusionResult, noisy_or
+from agora.memory.fusion._view import accepted_keys
+from agora.memory.fusion.resolve import EntityResolver, Match, name_key
 from agora.memory.records import Entity, Fact, FactStatus
 from agora.memory.scope import Scope
 from agora.memory.store import Store
