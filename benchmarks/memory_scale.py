@@ -57,9 +57,9 @@ from agora.memory import (
     SQLiteStore,
     Store,
     VectorIndex,
-    _bm25,
     build_communities,
 )
+from agora.memory.retrieval import _bm25
 
 BATCH = 50_000
 AB_BLOCK = 100  # queries per block when two variants are timed side by side
