@@ -10,7 +10,7 @@ each backend, each in its own child process so RSS is its own:
   indexed in its own transaction; this store is then measured),
 - full-text BM25 query p50/p95 (SQLite FTS5; NetworkXStore: an in-memory inverted index),
   with the scoring budget (the default) and, in alternating blocks of 100 queries, with
-  every match scored (the budget lifted; see `agora.memory._bm25`),
+  every match scored (the budget lifted; see `agora.memory.retrieval._bm25`),
 - 2-hop neighbourhood p50/p95 from random entities (capped at 100 results),
 - L2 community build (label propagation + summaries + write-back),
 - hybrid retrieval p50/p95 (`Retriever`: BM25 + embeddings by reciprocal rank, 1-hop
@@ -57,9 +57,9 @@ from agora.memory import (
     SQLiteStore,
     Store,
     VectorIndex,
-    _bm25,
     build_communities,
 )
+from agora.memory.retrieval import _bm25
 
 BATCH = 50_000
 AB_BLOCK = 100  # queries per block when two variants are timed side by side

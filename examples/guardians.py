@@ -20,7 +20,7 @@ from typing import Any
 from agora import Agent, KnowledgeClaim, Team
 from agora.agents import Guardian, Submission
 from agora.memory import NetworkXStore
-from agora.memory.fusion import Fuser
+from agora.memory.fusion.fuser import Fuser
 from agora.models.base import Message
 from agora.testing import FunctionModel
 

@@ -162,6 +162,7 @@ def diverse_teams(
     settings: ModelSettings,
     max_answer_chars: int,
     instructions: str,
+    team_budget: Budget | None = None,
 ) -> tuple[list[Team], Agent]:
     """One-agent teams differing in temperature, persona and model, and an aggregator."""
     from agora.runtime.team import Team
@@ -171,6 +172,8 @@ def diverse_teams(
     if temperatures is None:
         step = 0.8 / max(1, teams - 1)
         temperatures = [round(0.2 + step * i, 6) for i in range(teams)]
+    if team_budget is not None and not isinstance(team_budget, Budget):
+        raise ConfigError(f"team_budget must be a Budget, got {type(team_budget).__name__}")
     if len(temperatures) < teams or (personas and len(personas) < teams) or not pool:
         raise ConfigError(
             "give at least one model, and one temperature (and persona, if any) for each "
@@ -188,6 +191,7 @@ def diverse_teams(
                 )
             ],
             name=f"team{i}",
+            budget=team_budget,
         )
         for i in range(teams)
     ]

@@ -168,14 +168,18 @@ class CrossTeam:
         personas: Sequence[str] = (),
         settings: ModelSettings | None = None,
         max_answer_chars: int = 8000,
+        team_budget: Budget | None = None,
         **options: Any,
     ) -> CrossTeam:
         """`teams` one-agent teams that differ in temperature, persona and model.
 
         Team ``i`` is ``team{i}``, its agent ``solver`` on ``models[i % len(models)]`` at
         ``temperatures[i]`` (default: evenly from 0.2 to 1.0) with ``personas[i]`` as its
-        instructions, where given. The aggregator runs on the first model. `options` go to
-        `CrossTeam` (``scorer=``, ``insights=``, ``budget=``...).
+        instructions, where given. The aggregator runs on the first model. Each team runs
+        under `team_budget` (default: `Team`'s own; teams sharing one local model wait for
+        it in turn, and that wait counts toward a wall-time limit, so raise or lift it there:
+        ``Budget(wall_time_s=None)``). `options` go to `CrossTeam` (``scorer=``,
+        ``insights=``, ``budget=``...).
 
         Example:
             >>> from agora.testing import ScriptedModel
@@ -191,6 +195,7 @@ class CrossTeam:
             settings=settings or ModelSettings(max_tokens=1024),
             max_answer_chars=max_answer_chars,
             instructions=_MERGER,
+            team_budget=team_budget,
         )
         aggregator = options.pop("aggregator", None) or default
         return cls(built, aggregator, **options)

@@ -19,7 +19,7 @@ from agora.errors import ConfigError, RecordNotFoundError
 from agora.memory.export import write_graphml, write_json
 from agora.memory.records import Entity, Fact
 from agora.memory.scope import Scope
-from agora.memory.sqlite_store import SQLiteStore
+from agora.memory.stores.sqlite_store import SQLiteStore
 
 __all__ = ["add_memory_parser", "run_memory"]
 

@@ -30,9 +30,9 @@ import numpy.typing as npt
 
 from agora.embeddings import Embedder
 from agora.memory import Entity, Fact, Retriever, SQLiteStore
-from agora.memory import _bm25 as bm25_rules
-from agora.memory._rules import tokens
-from agora.memory.ranking import reciprocal_rank_fusion
+from agora.memory.retrieval import _bm25 as bm25_rules
+from agora.memory.retrieval import tokens
+from agora.memory.retrieval.ranking import reciprocal_rank_fusion
 
 __all__ = ["BASELINE", "Bench", "Ranked", "common_share"]
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from agora.evals._retrieval_bench import Bench, common_share
 from agora.evals.retrieval_data import Query
-from agora.memory import _bm25
+from agora.memory.retrieval import _bm25
 
 __all__ = ["DEFAULT_K", "Tuned", "mrr_at_10", "tune"]
 

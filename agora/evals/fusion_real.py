@@ -27,7 +27,7 @@ Methods (`agora.evals.fusion_baselines` for the first three):
 - **agora accepted, most-said spelling**: a diagnostic, the same facts with each entity
   named by the spelling its claims used most, not the first one the fuser heard;
 - **KnFu personalised** (skewed, with ``--knfu`` only): the receiver's accepted view with
-  sources weighted by topic-profile similarity (`agora.memory.knfu`); "agora accepted" there
+  sources weighted by topic-profile similarity (`agora.memory.fusion.knfu`); "agora accepted" there
   is the uniform view with the receiver's own claims fully trusted. It is off by default: on
   these files it lowers recall and leaves precision where it was (docs/evals.md), so it
   does not change the outcome for the better and the default table leaves it out.

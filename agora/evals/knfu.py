@@ -25,7 +25,7 @@ precision and recall, against the truth of those topics, of the facts its fused 
   receiver's own claims.
 - **uniform**: every agent's claims, fused by the existing `Fuser` (trust learnt from the
   batch, the same for every receiver).
-- **personalised**: `agora.memory.knfu`: topic profiles from each agent's claims, weights
+- **personalised**: `agora.memory.fusion.knfu`: topic profiles from each agent's claims, weights
   ``exp(-beta * JS divergence)`` normalised per receiver, sources under the floor dropped
   (their claims stay private), the rest fused with trust scaled by their weight.
 - **personalised, no floor**: the same weights, no source dropped.
@@ -81,8 +81,8 @@ from agora.evals.synthetic_world import (
 )
 from agora.evals.synthetic_world import make_skewed_world as make_world
 from agora.memory import Fuser, FusionConfig, NetworkXStore
-from agora.memory._resolve import name_key
-from agora.memory.knfu import Profile, source_weights, topic_profiles
+from agora.memory.fusion import name_key
+from agora.memory.fusion.knfu import Profile, source_weights, topic_profiles
 from agora.protocols.payloads import KnowledgeClaim
 
 if TYPE_CHECKING:
@@ -243,7 +243,7 @@ def run(
         progress: told one line per seed.
 
     Raises:
-        ConfigError: a bad `beta` or `floor` (see `agora.memory.knfu.source_weights`).
+        ConfigError: a bad `beta` or `floor` (see `agora.memory.fusion.knfu.source_weights`).
     """
     say = progress or (lambda line: None)
     count = min(receivers, agents)

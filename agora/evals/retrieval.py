@@ -56,7 +56,7 @@ from agora.evals._retrieval_bench import Bench, Ranked
 from agora.evals._retrieval_tune import Tuned, tune
 from agora.evals.retrieval_data import QUERY_KINDS, Corpus, Query, load_corpus
 from agora.evals.stats import bootstrap_mean, mean_ci
-from agora.memory import _bm25
+from agora.memory.retrieval import _bm25
 
 __all__ = ["METRICS", "Delta", "RetrievalReport", "Row", "load_embedders", "main", "run", "scores"]
 

@@ -20,7 +20,7 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
-from agora.memory._resolve import name_key, shingle_jaccard
+from agora.memory.fusion import name_key, shingle_jaccard
 from agora.protocols.payloads import KnowledgeClaim
 
 __all__ = [

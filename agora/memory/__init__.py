@@ -20,21 +20,19 @@ Example:
 
 from __future__ import annotations
 
-from agora.memory.communities import build_communities, label_propagation
 from agora.memory.extract import ExtractedClaims, extract_claims
-from agora.memory.fusion import Fuser, FusionConfig, FusionResult, noisy_or
-from agora.memory.graph import neighbourhood, personalized_pagerank, working_set
-from agora.memory.knfu import (
+from agora.memory.fusion.fuser import Fuser, FusionConfig, FusionResult, noisy_or
+from agora.memory.fusion.knfu import (
     SourceWeights,
     profile_distance,
     source_weights,
     topic_profile,
     topic_profiles,
 )
+from agora.memory.graph.communities import build_communities, label_propagation
+from agora.memory.graph.views import neighbourhood, personalized_pagerank, working_set
 from agora.memory.lineage import lineage, message_episode
-from agora.memory.networkx_store import NetworkXStore
 from agora.memory.plan import GoalNode, GoalSummary, PlanMemory, PrerequisiteCheck
-from agora.memory.ranking import reciprocal_rank_fusion
 from agora.memory.records import (
     Community,
     Entity,
@@ -45,11 +43,13 @@ from agora.memory.records import (
     GoalStatus,
     normalize_name,
 )
-from agora.memory.retrieval import Expansion, Retrieval, RetrievedFact, Retriever
+from agora.memory.retrieval.ranking import reciprocal_rank_fusion
+from agora.memory.retrieval.retriever import Expansion, Retrieval, RetrievedFact, Retriever
+from agora.memory.retrieval.vector_index import Quantization, VectorIndex
 from agora.memory.scope import Scope, ScopeLevel
-from agora.memory.sqlite_store import SQLiteStore
 from agora.memory.store import EdgeList, Snapshot, Store, StoreStats
-from agora.memory.vector_index import Quantization, VectorIndex
+from agora.memory.stores.networkx_store import NetworkXStore
+from agora.memory.stores.sqlite_store import SQLiteStore
 
 __all__ = [
     # records, by level

@@ -246,7 +246,7 @@ class Store(Protocol):
         """Fact ids ranked by BM25 over fact text, best first, with scores (higher is better).
 
         At most `limit` of them (0 or less: none). A query whose words match more facts than
-        the scoring budget scores a bounded candidate set (see `agora.memory._bm25`).
+        the scoring budget scores a bounded candidate set (see `agora.memory.retrieval._bm25`).
 
         Hybrid retrieval (BM25 fused with embeddings by reciprocal rank) builds on this ranked
         list; it lives in the retrieval layer, not in stores.

@@ -4,7 +4,8 @@
 spec                                      model
 ========================================  ============================================
 ``local``                                 the embedded SmolLM2-135M-Instruct GGUF
-``local:/path/model.gguf``                any GGUF file through llama.cpp
+``local:/path/model.gguf``                any GGUF file through llama.cpp (a bare path
+                                          ending in ``.gguf`` means the same)
 ``local:/path/model.gguf?n_ctx=4096``     load options: n_ctx, n_gpu_layers, n_threads
 ``openai:gpt-4o-mini``                    OpenAI (key from ``OPENAI_API_KEY``)
 ``http://127.0.0.1:8080/v1#model-name``   any OpenAI-compatible server (vLLM, llama.cpp,
@@ -53,6 +54,8 @@ def model_from_spec(spec: str | Model) -> Model:
     spec = spec.strip()
     if spec == "local" or spec.startswith("local:") or spec.startswith("local?"):
         return _local(spec)
+    if spec.partition("?")[0].lower().endswith(".gguf"):
+        return _local(f"local:{spec}")
     if spec.startswith("openai:"):
         from agora.models.openai import OpenAIModel
 

@@ -4,44 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
 from agora.protocols.envelope import Envelope
-from agora.protocols.payloads import (
-    Alert,
-    Answer,
-    ClaimSubgoal,
-    Critique,
-    Forward,
-    HandOver,
-    HelpRequest,
-    Insight,
-    KnowledgeClaim,
-    Proposal,
-    ShareDiscovery,
-    Split,
-    Task,
-)
+from agora.protocols.payloads import Payload
 
 __all__ = ["PAYLOAD_TYPES", "all_schemas", "schema_hash"]
 
-#: Payload classes by their ``kind``.
+#: Payload classes by their ``kind``, read from the `Payload` union (a new kind is added there
+#: once).
 PAYLOAD_TYPES: dict[str, type[BaseModel]] = {
-    "task": Task,
-    "answer": Answer,
-    "forward": Forward,
-    "split": Split,
-    "knowledge_claim": KnowledgeClaim,
-    "critique": Critique,
-    "alert": Alert,
-    "proposal": Proposal,
-    "insight": Insight,
-    "share_discovery": ShareDiscovery,
-    "claim_subgoal": ClaimSubgoal,
-    "help_request": HelpRequest,
-    "hand_over": HandOver,
+    cls.model_fields["kind"].default: cls for cls in get_args(get_args(Payload)[0])
 }
 
 
@@ -76,7 +51,7 @@ def schema_hash(schema: dict[str, Any]) -> str:
     """A content hash identifying a schema (as the Agora protocol identifies its documents).
 
     Example:
-        >>> len(schema_hash(Task.model_json_schema()))
+        >>> len(schema_hash(PAYLOAD_TYPES["task"].model_json_schema()))
         16
     """
     canonical = json.dumps(schema, sort_keys=True, separators=(",", ":"))

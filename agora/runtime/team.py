@@ -34,8 +34,8 @@ from agora.runtime.network import Network
 from agora.runtime.result import Result
 
 if TYPE_CHECKING:
-    from agora.memory.fusion import Fuser, FusionResult
-    from agora.memory.retrieval import Retriever
+    from agora.memory.fusion.fuser import Fuser, FusionResult
+    from agora.memory.retrieval.retriever import Retriever
     from agora.protocols.envelope import Envelope
     from agora.protocols.payloads import KnowledgeClaim
     from agora.runtime._engine import RunEngine

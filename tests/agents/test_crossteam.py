@@ -310,6 +310,16 @@ def test_diverse_teams_differ_in_temperature_and_persona() -> None:
     assert cross.aggregator.name == "aggregator" and cross.run_sync("go").answer == "x"
 
 
+def test_diverse_teams_run_under_the_team_budget_given() -> None:
+    model = ScriptedModel(["x"], cycle=True)
+    lifted = Budget(wall_time_s=None)
+    cross = CrossTeam.diverse(model, teams=2, team_budget=lifted)
+    assert [team.budget for team in cross.teams] == [lifted, lifted]
+    assert CrossTeam.diverse(model, teams=1).teams[0].budget == Budget()  # Team's default
+    with pytest.raises(ConfigError, match="team_budget must be a Budget"):
+        CrossTeam.diverse(model, teams=2, team_budget=30)  # type: ignore[arg-type]
+
+
 async def test_run_is_async_first() -> None:
     cross = CrossTeam(teams_answering("a", "b"), Agent("merger", Recording("ab")), insights=False)
     assert (await cross.run("letters")).answer == "ab"

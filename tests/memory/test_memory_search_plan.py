@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agora.memory import Entity, Fact, NetworkXStore, Scope, SQLiteStore, Store, _bm25
-from agora.memory._bm25 import Plan, plan, score_budget
+from agora.memory import Entity, Fact, NetworkXStore, Scope, SQLiteStore, Store
+from agora.memory.retrieval import _bm25
+from agora.memory.retrieval._bm25 import Plan, plan, score_budget
 
 A1, A2 = Scope.agent("a1", team="t1"), Scope.agent("a2", team="t1")
 

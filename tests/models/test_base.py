@@ -229,6 +229,15 @@ def test_spec_parses_servers_and_local_options() -> None:
         model_from_spec("local?n_ctx=big")
 
 
+def test_a_bare_gguf_path_is_a_local_spec(tmp_path: Path) -> None:
+    path = embedded_model_path()
+    bare = model_from_spec(f"{path}?n_ctx=256")
+    assert bare.n_ctx == 256  # type: ignore[attr-defined]
+    assert bare.name == model_from_spec(f"local:{path}").name
+    with pytest.raises(ConfigError):
+        model_from_spec(str(tmp_path / "missing.gguf"))
+
+
 def test_embedded_model_is_found_and_verified(tmp_path: Path) -> None:
     path = embedded_model_path()
     assert path.name.endswith(".gguf") and path.stat().st_size > 50_000_000

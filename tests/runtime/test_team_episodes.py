@@ -15,7 +15,7 @@ import pytest
 from agora import Agent, Episode, Result, StoreError, Team
 from agora.embeddings import HashEmbedder
 from agora.memory import Fuser, NetworkXStore, Scope, SQLiteStore, Store, lineage
-from agora.memory.retrieval import Retriever
+from agora.memory.retrieval.retriever import Retriever
 from agora.models.base import Message
 from agora.protocols.payloads import Forward, Split
 from agora.testing import FunctionModel

@@ -14,8 +14,8 @@ from agora.agents import Guardian
 from agora.embeddings import HashEmbedder
 from agora.identity import Keyring
 from agora.memory import Entity, Fact, NetworkXStore, Scope
-from agora.memory.fusion import Fuser
-from agora.memory.retrieval import Retriever
+from agora.memory.fusion.fuser import Fuser
+from agora.memory.retrieval.retriever import Retriever
 from agora.models.base import Message
 from agora.runtime import events
 from agora.testing import FunctionModel

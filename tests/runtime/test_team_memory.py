@@ -11,7 +11,7 @@ import pytest
 from agora import Agent, ConfigError, Team
 from agora.embeddings import HashEmbedder
 from agora.memory import Entity, Fact, NetworkXStore, Scope
-from agora.memory.retrieval import Retriever
+from agora.memory.retrieval.retriever import Retriever
 from agora.models.base import Message
 from agora.testing import FunctionModel
 
@@ -73,7 +73,7 @@ def test_bad_memory_settings(kwargs: dict[str, Any]) -> None:
 
 
 def test_learn_facts_extracts_fuses_and_the_next_run_reads_them() -> None:
-    from agora.memory.fusion import Fuser
+    from agora.memory.fusion.fuser import Fuser
 
     prompts: list[str] = []
 
@@ -114,7 +114,7 @@ def test_learn_facts_skips_answers_a_consult_only_relayed() -> None:
     import asyncio
 
     from agora import Router
-    from agora.memory.fusion import Fuser
+    from agora.memory.fusion.fuser import Fuser
 
     def model(answer: str) -> FunctionModel:
         def reply(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:

@@ -9,8 +9,11 @@ from typing import Any
 
 from agora.errors import RecordNotFoundError
 from agora.memory import _rules
-from agora.memory._sqlite_base import SQLiteBase
-from agora.memory._sqlite_rows import (
+from agora.memory.records import Community, Episode, Goal, GoalStatus
+from agora.memory.scope import Scope
+from agora.memory.store import StoreStats
+from agora.memory.stores._sqlite_base import SQLiteBase
+from agora.memory.stores._sqlite_rows import (
     EPISODE_COLUMNS,
     GOAL_COLUMNS,
     community_of,
@@ -21,9 +24,6 @@ from agora.memory._sqlite_rows import (
     goal_of,
     scope_filter,
 )
-from agora.memory.records import Community, Episode, Goal, GoalStatus
-from agora.memory.scope import Scope
-from agora.memory.store import StoreStats
 
 _MARKS = ",".join("?" * len(EPISODE_COLUMNS.split(",")))
 

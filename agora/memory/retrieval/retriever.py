@@ -46,17 +46,17 @@ from agora._checks import check_int, check_text
 from agora.embeddings.base import Embedder
 from agora.errors import UserError
 from agora.memory import _args, _rules
-from agora.memory.graph import personalized_pagerank, working_set
-from agora.memory.ranking import (
+from agora.memory.graph.views import personalized_pagerank, working_set
+from agora.memory.records import FACT_STATUSES, Fact
+from agora.memory.retrieval.ranking import (
     estimate_tokens,
     recency,
     reciprocal_rank_fusion,
     trust_of,
 )
-from agora.memory.records import FACT_STATUSES, Fact
+from agora.memory.retrieval.vector_index import VectorIndex
 from agora.memory.scope import Scope
 from agora.memory.store import Store, default_statuses
-from agora.memory.vector_index import VectorIndex
 
 __all__ = ["Expansion", "Retrieval", "RetrievedFact", "Retriever"]
 

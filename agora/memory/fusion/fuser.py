@@ -5,7 +5,7 @@
 1. **Entity resolution** (normalize → exact → fuzzy → embedding, see `EntityResolver`).
 2. **KnFu gate**: a claim from an agent whose past claims proved ineffective, or one that is
    not relevant to the receiver's interest profile, is kept in the sender's own scope only;
-   so is one from a source outside the receiver's personal ``weights`` (`agora.memory.knfu`).
+   so is one from a source outside the receiver's personal ``weights`` (`agora.memory.fusion.knfu`).
 3. **Merge**: a claim already held gains the agent as provenance; confidence is the noisy-OR
    over independent agents weighted by trust, ``1 - prod(1 - trust_i * conf_i)``. The fused
    fact is rewritten through `Store.supersede`, so every earlier version stays as history.
@@ -17,7 +17,7 @@
 Two views read the result. `Fuser.fused` is the *promoted* view: active facts with at least k
 agents, i.e. what the store shares at team or global scope. `Fuser.accepted` is the *accepted*
 view: what the fuser holds true, computed over the whole batch with trust learnt from it
-(see `agora.memory._fusion_view`): the promoted facts, plus single-source facts from a reliable
+(see `agora.memory.fusion._view`): the promoted facts, plus single-source facts from a reliable
 agent that nothing contradicts. Acceptance never changes scope: a single agent's fact stays in
 its scope until k agents agree.
 
@@ -49,7 +49,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -60,9 +60,9 @@ from agora._checks import check_int, is_number
 from agora.embeddings import Embedder
 from agora.errors import ConfigError, InvalidRecordError, RecordNotFoundError, UserError
 from agora.memory import _args
-from agora.memory._fusion_config import Action, FusionConfig, FusionResult, noisy_or
-from agora.memory._fusion_view import accepted_keys
-from agora.memory._resolve import EntityResolver, Match, name_key
+from agora.memory.fusion._config import Action, FusionConfig, FusionResult, noisy_or
+from agora.memory.fusion._view import accepted_keys
+from agora.memory.fusion.resolve import EntityResolver, Match, name_key
 from agora.memory.records import Entity, Fact, FactStatus
 from agora.memory.scope import Scope
 from agora.memory.store import Store
@@ -119,6 +119,15 @@ class Fuser:
         self._by_pair: defaultdict[tuple[str, str], set[Key]] = defaultdict(set)
         self._by_agent: defaultdict[str, set[Key]] = defaultdict(set)
         self._scopes: dict[str, Scope] = {}
+        # Kept as facts change so no fuse() rescans everything held (that made fusing a
+        # batch quadratic): per pair, its keys with k agents; per relation, its pairs holding
+        # two such keys; per key, the agents it counts for and what it counts; per agent,
+        # (corroborated, quarantined) over its keys.
+        self._agreed: Counter[tuple[str, str]] = Counter()
+        self._multi: Counter[str] = Counter()
+        self._members: defaultdict[Key, set[str]] = defaultdict(set)
+        self._counted: dict[Key, tuple[int, int]] = {}
+        self._records: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
 
     # trust -------------------------------------------------------------------------------
     def effectiveness(self, agent: str) -> float:
@@ -133,12 +142,42 @@ class Fuser:
         return (good + 1) / (good + bad + 2)
 
     def _record(self, agent: str) -> tuple[int, int]:
-        good = bad = 0
-        for key in self._by_agent.get(agent, ()):
-            held = self._held[key]
-            good += held.status == "active" and len(held.supports) > 1
-            bad += held.status == "quarantined"
-        return good, bad
+        """(corroborated, quarantined) over the keys `agent` asserted, kept by `_recount`."""
+        record = self._records.get(agent)
+        return (0, 0) if record is None else (record[0], record[1])
+
+    def _recount(self, key: Key) -> None:
+        """Bring the agents' records up to date after `key`'s status or supports changed."""
+        held = self._held[key]
+        new = (
+            int(held.status == "active" and len(held.supports) > 1),
+            int(held.status == "quarantined"),
+        )
+        old = self._counted.get(key, (0, 0))
+        if new != old:
+            for agent in self._members[key]:
+                record = self._records[agent]
+                record[0] += new[0] - old[0]
+                record[1] += new[1] - old[1]
+            self._counted[key] = new
+
+    def _join(self, key: Key, agent: str) -> None:
+        """`agent` asserted `key`: the key counts in its record from now on."""
+        self._by_agent[agent].add(key)
+        if agent not in self._members[key]:
+            self._members[key].add(agent)
+            good, bad = self._counted.get(key, (0, 0))
+            record = self._records[agent]
+            record[0] += good
+            record[1] += bad
+
+    def _count_agreed(self, pair: tuple[str, str], delta: int) -> None:
+        before = self._agreed[pair]
+        after = self._agreed[pair] = before + delta
+        if before < 2 <= after:
+            self._multi[pair[1]] += 1
+        elif after < 2 <= before:
+            self._multi[pair[1]] -= 1
 
     def reliability(self, agent: str) -> float:
         """Share of `agent`'s held claims corroborated by k agents (prior 1/2); fixed trust wins.
@@ -296,7 +335,10 @@ class Fuser:
             held.supports[agent] = max(held.supports[agent], fact.confidence)
             return "repeat", old
         held.supports[agent] = fact.confidence
-        self._by_agent[agent].add(key)
+        if len(held.supports) == self.config.k and key in self._by_pair[key[:2]]:
+            self._count_agreed(key[:2], 1)
+        self._join(key, agent)
+        self._recount(key)
         merged = dataclasses.replace(
             old,
             id=fact.id,
@@ -327,13 +369,21 @@ class Fuser:
             latest = rivals[starts.index(max(starts))]
             self.store.supersede(self._held[latest].fact_id, fact)
             self._held[latest].status = "superseded"
-            self._by_pair[key[:2]].discard(latest)
+            self._recount(latest)
+            if latest in self._by_pair[key[:2]]:
+                self._by_pair[key[:2]].discard(latest)
+                if len(self._held[latest].supports) >= self.config.k:
+                    self._count_agreed(key[:2], -1)
             action = "superseded"
         else:
             self.store.add_fact(fact)
         self._held[key] = _Held(fact.id, {agent: raw})
-        self._by_pair[key[:2]].add(key)
-        self._by_agent[agent].add(key)
+        if key not in self._by_pair[key[:2]]:
+            self._by_pair[key[:2]].add(key)
+            if self.config.k <= 1:
+                self._count_agreed(key[:2], 1)
+        self._recount(key)
+        self._join(key, agent)
         self._settle(key[:2], agent)
         self._promote(key, agent)
         return action, self._require(self._held[key].fact_id)
@@ -348,11 +398,7 @@ class Fuser:
         known = self.config.is_functional(relation)
         if known is not None:
             return known
-        multi = 0
-        for (_, rel), keys in self._by_pair.items():
-            agreed = sum(len(self._held[k].supports) >= self.config.k for k in keys)
-            multi += rel == relation and agreed > 1
-        return multi < 2
+        return self._multi[relation] < 2
 
     def _settle(self, pair: tuple[str, str], agent: str) -> None:
         keys = sorted(self._by_pair.get(pair, ()))
@@ -372,6 +418,7 @@ class Fuser:
             if held.status != status:
                 self.store.set_status(held.fact_id, status)
                 held.status = status
+                self._recount(key)
                 self._promote(key, agent)
 
     def _promote(self, key: Key, agent: str) -> None:

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -103,8 +104,9 @@ class EntityResolver:
         self._entities: list[Entity] = []
         self._ids: set[str] = set()
         self._keys: list[frozenset[str]] = []
+        self._names: list[str] = []  # name_key of each entity's name
         self._postings: defaultdict[str, set[int]] = defaultdict(set)
-        self._vectors: list[npt.NDArray[np.float32]] = []
+        self._vectors: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
 
     def __len__(self) -> int:
         return len(self._entities)
@@ -122,12 +124,20 @@ class EntityResolver:
         self._ids.add(entity.id)
         index = len(self._entities)
         self._entities.append(entity)
-        grams = shingles(name_key(entity.name))
+        key = name_key(entity.name)
+        grams = shingles(key)
         self._keys.append(grams)
+        self._names.append(key)
         for gram in grams:
             self._postings[gram].add(index)
         if self.embedder is not None:
-            self._vectors.append(self.embedder.embed([entity.name])[0])
+            vector = self.embedder.embed([entity.name])[0]
+            if index == len(self._vectors):  # grow by doubling: no copy per name
+                grown = np.zeros((max(16, 2 * index), len(vector)), dtype=np.float32)
+                if index:
+                    grown[:index] = self._vectors[:index]
+                self._vectors = grown
+            self._vectors[index] = vector
 
     def resolve(self, name: str, *, type: str = "") -> Match:
         """The canonical entity for `name`, or a new one (not registered) when none matches."""
@@ -144,15 +154,26 @@ class EntityResolver:
 
     def _fuzzy(self, key: str, type: str) -> Match | None:
         grams = shingles(key)
-        candidates = set[int]().union(*(self._postings.get(g, set()) for g in grams))
+        # Prefix filter: a name with Jaccard >= t shares >= t * |grams| of them, and one edit
+        # changes at most 3 bigrams, so a match must hold one of the rarest
+        # max(|grams| - ceil(t * |grams|) + 1, 4): probing only those keeps common bigrams
+        # from making every lookup scan every name.
+        needed = math.ceil(self.fuzzy_threshold * len(grams) - 1e-9)
+        probe = min(len(grams), max(len(grams) - needed + 1, 4))
+        rarest = sorted(grams, key=lambda g: (len(self._postings.get(g, ())), g))[:probe]
+        candidates = set[int]().union(*(self._postings.get(g, set()) for g in rarest))
         best: tuple[float, int] | None = None
-        for index in candidates:
+        for index in sorted(candidates):
             if not _types_agree(self._entities[index].type, type):
                 continue
             other = self._keys[index]
-            score = len(grams & other) / len(grams | other)
-            if score < self.fuzzy_threshold and _one_edit(
-                key, name_key(self._entities[index].name)
+            shared = len(grams & other)
+            score = shared / (len(grams) + len(other) - shared)
+            if (
+                score < self.fuzzy_threshold
+                and shared >= len(grams) - 3  # else more than one edit apart
+                and abs(len(key) - len(self._names[index])) <= 1
+                and _one_edit(key, self._names[index])
             ):
                 score = 1.0 - 1.0 / max(len(key), 1)
             if score >= self.fuzzy_threshold and (best is None or score > best[0]):
@@ -160,9 +181,10 @@ class EntityResolver:
         return None if best is None else Match(self._entities[best[1]], "fuzzy", best[0])
 
     def _embedded(self, name: str, type: str) -> Match | None:
-        if self.embedder is None or not self._vectors:
+        count = len(self._entities)
+        if self.embedder is None or not count:
             return None
-        scores = np.stack(self._vectors) @ self.embedder.embed([name])[0]
+        scores = self._vectors[:count] @ self.embedder.embed([name])[0]
         for index in np.argsort(-scores):
             score = float(scores[index])
             if score < self.embedding_threshold:

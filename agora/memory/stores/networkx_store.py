@@ -26,12 +26,12 @@ import numpy as np
 
 from agora.errors import InvalidRecordError, RecordNotFoundError, StoreError, UserError
 from agora.memory import _rules
-from agora.memory._bm25 import BM25Index
-from agora.memory._nx_levels import NetworkXLevels
-from agora.memory.graph import working_set
+from agora.memory.graph.views import working_set
 from agora.memory.records import FACT_STATUSES, Entity, Fact, FactStatus, normalize_name
+from agora.memory.retrieval._bm25 import BM25Index
 from agora.memory.scope import Scope
 from agora.memory.store import EdgeList, Snapshot, default_statuses, snapshot_of
+from agora.memory.stores._nx_levels import NetworkXLevels
 
 __all__ = ["NetworkXStore"]
 

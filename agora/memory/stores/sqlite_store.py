@@ -27,11 +27,15 @@ import numpy as np
 
 from agora.errors import RecordNotFoundError, StoreError, UserError
 from agora.memory import _rules
-from agora.memory import _sqlite_bulk as bulk
-from agora.memory._sqlite_base import _CHUNK
-from agora.memory._sqlite_bulk import index_text, last_fact_rowid
-from agora.memory._sqlite_levels import SQLiteLevels
-from agora.memory._sqlite_rows import (
+from agora.memory.graph.views import working_set
+from agora.memory.records import Entity, Fact, FactStatus, normalize_name
+from agora.memory.scope import Scope
+from agora.memory.store import EdgeList, Snapshot, snapshot_of
+from agora.memory.stores import _sqlite_bulk as bulk
+from agora.memory.stores._sqlite_base import _CHUNK
+from agora.memory.stores._sqlite_bulk import index_text, last_fact_rowid
+from agora.memory.stores._sqlite_levels import SQLiteLevels
+from agora.memory.stores._sqlite_rows import (
     ENTITY_JOINS,
     FACT_COLUMNS,
     FACT_FROM,
@@ -44,11 +48,7 @@ from agora.memory._sqlite_rows import (
     fact_row,
     fact_rows,
 )
-from agora.memory._sqlite_search import ranked_facts
-from agora.memory.graph import working_set
-from agora.memory.records import Entity, Fact, FactStatus, normalize_name
-from agora.memory.scope import Scope
-from agora.memory.store import EdgeList, Snapshot, snapshot_of
+from agora.memory.stores._sqlite_search import ranked_facts
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -366,7 +366,7 @@ class SQLiteStore(SQLiteLevels):
 
         A query whose words match more than ``max(128, 8 x limit)`` facts leaves out words
         held by more than a twentieth of the store and scores a bounded candidate set (see
-        `agora.memory._bm25`), so a common word costs little.
+        `agora.memory.retrieval._bm25`), so a common word costs little.
         """
         _rules.check_query(text, limit)
         _rules.check_filters(scope=scope, valid_at=valid_at, statuses=statuses)

@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from agora.memory.fusion import Fuser, Key
+    from agora.memory.fusion.fuser import Fuser, Key
 
 __all__ = ["accepted_keys"]
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from agora._checks import check_choice, check_int, check_number, check_texts
 from agora.errors import InvalidRecordError
-from agora.memory._resolve import Match
+from agora.memory.fusion.resolve import Match
 from agora.memory.records import Fact
 
 __all__ = ["Action", "FusionConfig", "FusionResult", "noisy_or"]

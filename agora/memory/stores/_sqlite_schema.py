@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 
 from agora.errors import StoreError
-from agora.memory import _sqlite_bulk as bulk
+from agora.memory.stores import _sqlite_bulk as bulk
 
 SCHEMA_VERSION = "1"
 #: Columns added to version 1 since its first release, with their definitions: a file without

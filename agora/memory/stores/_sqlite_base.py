@@ -17,9 +17,9 @@ from types import TracebackType
 from typing import Self
 
 from agora.errors import InvalidRecordError, StoreError
-from agora.memory._sqlite_bulk import BulkLoad
-from agora.memory._sqlite_schema import connect
-from agora.memory._sqlite_search import FrequencyCache
+from agora.memory.stores._sqlite_bulk import BulkLoad
+from agora.memory.stores._sqlite_schema import connect
+from agora.memory.stores._sqlite_search import FrequencyCache
 
 _CHUNK = 500  # ids per IN (...) query
 #: What binding a value SQLite cannot hold raises (an odd type, a huge int, a lone surrogate).

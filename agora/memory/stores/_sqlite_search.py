@@ -21,9 +21,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from agora.memory._bm25 import Plan, plan, score_budget
 from agora.memory._rules import tokens
-from agora.memory._sqlite_bulk import last_fact_rowid
+from agora.memory.retrieval._bm25 import Plan, plan, score_budget
+from agora.memory.stores._sqlite_bulk import last_fact_rowid
 
 _OVERFETCH = 4
 
