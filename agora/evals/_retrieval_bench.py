@@ -14,7 +14,7 @@ The methods go through agora's public paths:
 Each call is timed whole with ``time.perf_counter``: the query embedding is inside the vector
 and hybrid times. Building the store and embedding the corpus are not (see `Bench.build_s`).
 
-`common_share` sets the common-word rule's share (`agora.memory._bm25.COMMON_SHARE`) for a
+`common_share` sets the common-word rule's share (`agora.memory.retrieval._bm25.COMMON_SHARE`) for a
 block, so the tuning sweep can try other values on the real search path.
 """
 

@@ -2,7 +2,7 @@
 
 Two steps, each scored by MRR@10 over every dev query (both kinds, every file, pooled):
 
-1. the common-word share (`agora.memory._bm25.COMMON_SHARE`) by BM25 alone, since it is a
+1. the common-word share (`agora.memory.retrieval._bm25.COMMON_SHARE`) by BM25 alone, since it is a
    rule of the BM25 search; each value runs the real `SQLiteStore.search`;
 2. per embedder, the fusion's ``rrf_k`` and the vector channel's weight (BM25's stays 1)
    with the chosen share; and the ``rrf_k`` at equal weights best on average over the

@@ -90,7 +90,7 @@ class Fuser:
         trust: fixed sender trust in 0..1; agents not named (or all, when ``None``) get their
             learnt effectiveness.
         weights: a receiver's personal source weights in 0..1 (KnFu, see
-            `agora.memory.knfu.SourceWeights.trust`): each sender's trust and reliability are
+            `agora.memory.fusion.SourceWeights.trust`): each sender's trust and reliability are
             scaled by its weight, and the claims of a sender not named stay private.
             ``None`` weighs every sender 1.
     """

@@ -3,9 +3,9 @@
 Facts point at entities by integer rowid, so traversals and edge arrays stay integer-only;
 full-text search is an FTS5 external-content index over ``facts.text``. New facts are indexed
 by one ``INSERT ... SELECT`` at the end of the writing transaction
-(`agora.memory._sqlite_bulk.index_new_facts`): about four times faster than a per-row
+(`agora.memory.stores._sqlite_bulk.index_new_facts`): about four times faster than a per-row
 trigger; deletes and text updates are kept in sync by triggers. The graph indexes on
-``facts`` are declared in `agora.memory._sqlite_bulk.GRAPH_INDEXES` (a bulk load may drop and
+``facts`` are declared in `agora.memory.stores._sqlite_bulk.GRAPH_INDEXES` (a bulk load may drop and
 rebuild them).
 """
 

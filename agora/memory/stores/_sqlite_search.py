@@ -1,8 +1,8 @@
 """Full-text search of `SQLiteStore`: FTS5 BM25 within a scoring budget (internal).
 
-The plan (`agora.memory._bm25.plan`) comes from each query word's document frequency,
+The plan (`agora.memory.retrieval._bm25.plan`) comes from each query word's document frequency,
 read from the ``temp.facts_vocab`` table (``fts5vocab``, made per connection by
-`agora.memory._sqlite_schema.connect`). Two ways to run it:
+`agora.memory.stores._sqlite_schema.connect`). Two ways to run it:
 
 - **every match scored** (the words match at most the budget);
 - **candidates scored**: a subquery takes the candidates and FTS5 scores them alone with
