@@ -12,10 +12,12 @@ from agora.evals.bigbench.evaluate import Interval
 __all__ = ["render"]
 
 
-def _ci(value: Interval | None, *, signed: bool = False, scale: float = 100.0) -> str:
+def _ci(
+    value: Interval | None, *, signed: bool = False, scale: float = 100.0, digits: int = 1
+) -> str:
     if value is None:
         return "-"
-    spec = "+.1f" if signed else ".1f"
+    spec = f"{'+' if signed else ''}.{digits}f"
     mean, low, high = (format(x * scale, spec) for x in (value.mean, value.low, value.high))
     return f"{mean} [{low}, {high}]"
 
@@ -28,7 +30,7 @@ def _rows(report: Report) -> Table:
         f"{len(setup['seeds'])} seeds, {setup['rounds']} feedback rounds",
         caption="accuracy: % right on the test split after the last round; hops: hand-offs "
         "per task; Δ: paired difference to the first row, points; [95% CI over seeds]. "
-        "AgentNet: the paper's BBH figure (GPT-4o-mini, 3 agents).",
+        "AgentNet: the paper's BBH figure (GPT-4o-mini, 3 agents)." + _failures(report),
         box=box.SIMPLE_HEAD,
     )
     for name in ("row", "accuracy %", "hops", "Δ vs decentralized", "AgentNet %"):
@@ -37,11 +39,16 @@ def _rows(report: Report) -> Table:
         table.add_row(
             row.label,
             _ci(row.accuracy),
-            _ci(row.hops, scale=1.0) if row.hops is not None else "-",
+            _ci(row.hops, scale=1.0, digits=2),
             _ci(row.delta, signed=True),
             "-" if row.paper is None else f"{100 * row.paper:.0f}",
         )
     return table
+
+
+def _failures(report: Report) -> str:
+    failed = sum(p.failures for runs in report.runs for run in runs.values() for p in run.test)
+    return f" Test tasks whose model failed (counted wrong): {failed}." if failed else ""
 
 
 def _curve(report: Report) -> Table:
@@ -52,7 +59,8 @@ def _curve(report: Report) -> Table:
         "86 evolving.",
         box=box.SIMPLE_HEAD,
     )
-    for name in ("round", "evolving", "frozen", "Δ evolving − frozen"):
+    names = ("round", "evolving", "frozen", "Δ evolving − frozen", "edges pruned (evolving)")
+    for name in names:
         table.add_column(name, justify="right")
     for point in report.curve:
         table.add_row(
@@ -60,6 +68,7 @@ def _curve(report: Report) -> Table:
             _ci(point.evolving),
             _ci(point.frozen),
             _ci(point.delta, signed=True),
+            _ci(point.pruned, scale=1.0),
         )
     return table
 

@@ -93,6 +93,8 @@ class CurvePoint:
     evolving: Interval
     frozen: Interval
     delta: Interval
+    pruned: Interval | None = None
+    """Edges the evolving network had pruned by then (of its agents × degree)."""
 
 
 @dataclass(kw_only=True)
@@ -158,12 +160,18 @@ def _curve(runs: Sequence[Mapping[str, VariantRun]]) -> list[CurvePoint]:
     for number in range(len(runs[0]["decentralized"].test)):
         evolving = [r["decentralized"].test[number].accuracy for r in runs]
         frozen = [r["frozen"].test[number].accuracy for r in runs]
+        pruned = [
+            float(r["decentralized"].pruned[number])
+            for r in runs
+            if number < len(r["decentralized"].pruned)
+        ]
         points.append(
             CurvePoint(
                 round=number,
                 evolving=_interval(evolving),
                 frozen=_interval(frozen),
                 delta=_interval([a - b for a, b in zip(evolving, frozen, strict=True)]),
+                pruned=_interval(pruned) if len(pruned) == len(runs) else None,
             )
         )
     return points
