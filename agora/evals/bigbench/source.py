@@ -15,7 +15,9 @@ same file from PyPI's file host, at the URL PyPI's simple index lists for it.
 
 A *family* is one top-level BIG-bench task (``benchmark_tasks/NAME/``): its own
 ``task.json`` gives the description and keywords its authors wrote, and its examples are those
-of the task and of all its subtasks (``benchmark_tasks/NAME/SUB/task.json``).
+of the task and of all its subtasks (``benchmark_tasks/NAME/SUB/task.json``). Each example
+keeps its `Target` too (the authors' ``target`` or ``target_scores``, and the ``task_prefix``
+of the file it came from), so a model's answer can be scored against it.
 
 Example:
     >>> sdist_path(Path("/tmp/cache")).name
@@ -45,6 +47,7 @@ __all__ = [
     "SDIST_SHA256",
     "SDIST_URL",
     "Family",
+    "Target",
     "cache_dir",
     "fetch",
     "load_families",
@@ -66,8 +69,34 @@ FETCH_COMMAND = "python -m agora.evals.bigbench fetch"
 POOL = 100
 #: Inputs are cut to this many characters (MiniLM reads 256 tokens, about 1,000 of them).
 MAX_CHARS = 2000
-_INDEX_VERSION = 1
+#: Version of the index's format: 2 added the examples' targets.
+_INDEX_VERSION = 2
 _MEMBER = re.compile(r"(?:^|/)bigbench/benchmark_tasks/([^/]+)/(?:([^/]+)/)?task\.json$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Target:
+    """What counts as a right answer to one example, as its task's authors wrote it.
+
+    Attributes:
+        answers: the accepted answers: the ``target`` string(s), or, for a multiple-choice
+            example, the ``target_scores`` options with the top (positive) score.
+        choices: the multiple-choice options in the authors' order (``()``: free-form).
+        prefix: the ``task_prefix`` of the ``task.json`` the example came from (``""``: none).
+
+    Example:
+        >>> Target(answers=("3", "three")).multiple_choice
+        False
+    """
+
+    answers: tuple[str, ...]
+    choices: tuple[str, ...] = ()
+    prefix: str = ""
+
+    @property
+    def multiple_choice(self) -> bool:
+        """Whether the example offers options (its answer is one of `choices`)."""
+        return bool(self.choices)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +109,8 @@ class Family:
         keywords: the task's own ``keywords``.
         examples: up to `POOL` distinct example inputs, a sample seeded by the task name.
         total: distinct example inputs the task (with its subtasks) holds in all.
+        targets: the `Target` of each of `examples`, in the same order (``()`` for families
+            built without them, e.g. `agora.evals.bigbench.suites.domains_suite`).
     """
 
     name: str
@@ -87,6 +118,20 @@ class Family:
     keywords: tuple[str, ...]
     examples: tuple[str, ...]
     total: int
+    targets: tuple[Target, ...] = ()
+
+    def target_of(self, text: str) -> Target | None:
+        """The `Target` of example `text` (``None``: not an example here, or no targets).
+
+        Example:
+            >>> f = Family(name="t", description="d", keywords=(), examples=("q",), total=1,
+            ...            targets=(Target(answers=("a",)),))
+            >>> f.target_of("q").answers, f.target_of("other")
+            (('a',), None)
+        """
+        if len(self.targets) != len(self.examples) or text not in self.examples:
+            return None
+        return self.targets[self.examples.index(text)]
 
     @property
     def profile(self) -> str:
@@ -184,16 +229,34 @@ def fetch(
     return target
 
 
-def _inputs(task: Mapping[str, Any]) -> Iterable[str]:
+def _target(example: Mapping[str, Any], prefix: str) -> Target:
+    """The example's `Target`: its ``target_scores`` when it has them, else its ``target``."""
+    scores = example.get("target_scores")
+    if isinstance(scores, Mapping) and scores:
+        choices = tuple(str(c) for c in scores)
+        values = [float(v) if isinstance(v, int | float) else 0.0 for v in scores.values()]
+        top = max(values)
+        answers = tuple(c for c, v in zip(choices, values, strict=True) if v == top and v > 0)
+        return Target(answers=answers, choices=choices, prefix=prefix)
+    target = example.get("target")
+    texts = [target] if isinstance(target, str) else target if isinstance(target, list) else []
+    return Target(answers=tuple(str(t) for t in texts), prefix=prefix)
+
+
+def _inputs(task: Mapping[str, Any]) -> Iterable[tuple[str, Target]]:
+    prefix = task.get("task_prefix")
+    prefix = prefix.strip() if isinstance(prefix, str) else ""
     for example in task.get("examples", ()):
         text = example.get("input") if isinstance(example, Mapping) else None
         if isinstance(text, str) and text.strip():
-            yield text.strip()[:MAX_CHARS]
+            yield text.strip()[:MAX_CHARS], _target(example, prefix)
 
 
-def _read_tasks(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]]]:
+def _read_tasks(
+    path: Path,
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[tuple[str, Target]]]]:
     heads: dict[str, dict[str, Any]] = {}
-    inputs: dict[str, list[str]] = defaultdict(list)
+    inputs: dict[str, list[tuple[str, Target]]] = defaultdict(list)
     try:
         with tarfile.open(path, "r:gz") as tar:
             for member in tar:
@@ -227,7 +290,10 @@ def read_families(path: Path, *, sha256: str = SDIST_SHA256, pool: int = POOL) -
         description = head.get("description")
         if not isinstance(description, str) or not description.strip():
             continue
-        distinct = list(dict.fromkeys(inputs[name]))
+        first: dict[str, Target] = {}  # a repeated input keeps its first target
+        for text, target in inputs[name]:
+            first.setdefault(text, target)
+        distinct = list(first.items())
         random.Random(name).shuffle(distinct)  # a prefix of it is a sample of any size
         keywords = tuple(str(k) for k in head.get("keywords", ()) if isinstance(k, str))
         families.append(
@@ -235,8 +301,9 @@ def read_families(path: Path, *, sha256: str = SDIST_SHA256, pool: int = POOL) -
                 name=name,
                 description=" ".join(description.split()),
                 keywords=keywords,
-                examples=tuple(distinct[:pool]),
+                examples=tuple(text for text, _ in distinct[:pool]),
                 total=len(distinct),
+                targets=tuple(target for _, target in distinct[:pool]),
             )
         )
     return families
@@ -258,11 +325,33 @@ def _from_index(index: Path, sha256: str, pool: int) -> list[Family] | None:
                 keywords=tuple(f["keywords"]),
                 examples=tuple(f["examples"][:pool]),
                 total=f["total"],
+                targets=tuple(_target_from(t, f["prefixes"]) for t in f["targets"][:pool]),
             )
             for f in data["families"]
         ]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
+
+
+def _target_from(row: list[Any], prefixes: list[str]) -> Target:
+    answers, choices, prefix = row
+    return Target(answers=tuple(answers), choices=tuple(choices), prefix=prefixes[prefix])
+
+
+def _family_row(family: Family) -> dict[str, Any]:
+    """`family` as the index stores it (each distinct task prefix once)."""
+    prefixes = list(dict.fromkeys(t.prefix for t in family.targets))
+    return {
+        "name": family.name,
+        "description": family.description,
+        "keywords": list(family.keywords),
+        "examples": list(family.examples),
+        "total": family.total,
+        "prefixes": prefixes,
+        "targets": [
+            [list(t.answers), list(t.choices), prefixes.index(t.prefix)] for t in family.targets
+        ],
+    }
 
 
 def load_families(
@@ -292,16 +381,7 @@ def load_families(
         "version": _INDEX_VERSION,
         "sha256": sha256,
         "pool": max(pool, POOL),
-        "families": [
-            {
-                "name": f.name,
-                "description": f.description,
-                "keywords": list(f.keywords),
-                "examples": list(f.examples),
-                "total": f.total,
-            }
-            for f in families
-        ],
+        "families": [_family_row(f) for f in families],
     }
     try:
         index.write_text(json.dumps(payload), encoding="utf-8")
@@ -314,6 +394,7 @@ def load_families(
             keywords=f.keywords,
             examples=f.examples[:pool],
             total=f.total,
+            targets=f.targets[:pool],
         )
         for f in families
     ]

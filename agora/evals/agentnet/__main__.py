@@ -1,0 +1,5 @@
+"""``python -m agora.evals.agentnet``."""
+
+from agora.evals.agentnet.cli import main
+
+raise SystemExit(main())
