@@ -170,7 +170,7 @@ def test_bad_input_raises_user_error_and_changes_nothing() -> None:
 def test_large_routers_narrow_by_projection_without_changing_the_choice(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import agora.agents.router as router_module
+    import agora.agents._router_index as router_index
 
     rng = np.random.default_rng(0)
     words = [f"w{i}" for i in range(400)]
@@ -184,10 +184,10 @@ def test_large_routers_narrow_by_projection_without_changing_the_choice(
         return router
 
     exact = [build().route(q).primary for q in queries]
-    monkeypatch.setattr(router_module, "COARSE_FROM", 100)
+    monkeypatch.setattr(router_index, "COARSE_FROM", 100)
     narrowed = build()
     assert [narrowed.route(q).primary for q in queries] == exact
-    assert narrowed._basis is not None
+    assert narrowed._coarse.basis is not None
     narrowed.unregister("a0")  # rows move; the projection follows
     narrowed.register("late", texts[0])
     assert narrowed.route(texts[0]).primary == "late"
