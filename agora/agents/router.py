@@ -52,6 +52,7 @@ from agora.agents._router_index import (
 )
 from agora.agents._router_index import shortlist as shortlist_of
 from agora.agents._router_learn import Calibrator, Centroid
+from agora.agents._router_lexical import Lexicon, words
 from agora.agents._router_route import Route, RouteMode
 from agora.embeddings.cached import CachedEmbedder
 from agora.errors import UserError
@@ -103,6 +104,9 @@ class Router:
         calibrate_every: outcomes between refits.
         abstain_quantile: ``min_fit`` becomes the fit this share of recorded successes fall
             under (0 keeps ``min_fit`` as given).
+        lexical_weight: how much lexical evidence adds to a shortlisted agent's score: BM25
+            of the task's words against the agent's expertise plus the tasks it solved,
+            scaled into [0, 1) (0 turns it off; a task given as a vector gets none).
         normalize: score the cosine to each agent's blended vector instead of the dot
             product, so an agent whose solved tasks are spread out (a short mean) is not
             outscored by one whose tasks all look alike.
@@ -142,6 +146,7 @@ class Router:
         calibrate_every: int = 16,
         abstain_quantile: float = 0.05,
         normalize: bool = False,
+        lexical_weight: float = 0.0,
     ) -> None:
         embedder = args.check_options(
             embedder,
@@ -165,6 +170,7 @@ class Router:
                 ("prior", prior, 0.0, math.inf),
                 ("repel", repel, 0.0, 1.0),
                 ("abstain_quantile", abstain_quantile, 0.0, 0.5),
+                ("lexical_weight", lexical_weight, 0.0, math.inf),
             ),
             flags=(("explore", explore), ("calibrate", calibrate), ("normalize", normalize)),
             seed=seed,
@@ -187,6 +193,8 @@ class Router:
         self.repel = float(repel)
         self.abstain_quantile = float(abstain_quantile)
         self.normalize = normalize
+        self.lexical_weight = float(lexical_weight)
+        self._lexicon = Lexicon(limit=memory_size)
         self._calibrator = (
             Calibrator(512, shortlist + 1, every=calibrate_every, quantile=self.abstain_quantile)
             if calibrate
@@ -227,6 +235,7 @@ class Router:
         self._misses.pop(name, None)
         self._refresh(row)
         self._expertise[name] = expertise
+        self._lexicon.set(name, expertise)
 
     def unregister(self, name: str) -> None:
         """Forget agent `name` (its reliability record is kept should it come back)."""
@@ -249,6 +258,7 @@ class Router:
         self._memory.pop(name, None)
         self._misses.pop(name, None)
         self._expertise.pop(name, None)
+        self._lexicon.remove(name)
 
     def __contains__(self, name: object) -> bool:
         return name in self._rows
@@ -332,7 +342,11 @@ class Router:
         sample = self.explore if explore is None else explore
         names = [self._names[r] for r in picked]
         fits = sims.astype(np.float64)
-        logits = self._scores(names, fits, topic, sample)
+        evidence = fits
+        if self.lexical_weight > 0 and vector is None:
+            lexical = self._lexicon.scores(words(task), names)  # type: ignore[arg-type]
+            evidence = fits + self.lexical_weight * lexical
+        logits = self._scores(names, evidence, topic, sample)
         probs = softmax(logits / self.temperature)
         order = np.argsort(-probs, kind="stable")
         ranked = tuple((names[i], float(probs[i])) for i in order)
@@ -487,6 +501,8 @@ class Router:
         if memory is None:
             memory = self._memory[agent] = Centroid(self.memory_size, self._dim)
         memory.add(query, task)
+        if task is not None:
+            self._lexicon.add(agent, task)
         self._refresh(row)
 
     def _observe(
@@ -514,7 +530,11 @@ class Router:
             without = memory.blend_without(self._base[rows[i]], query, text, self.prior)
             if without is not None:
                 fits[i] = float(unit(without) @ query)
-        scores = self._scores(names, fits, topic, sample=False)
+        evidence = fits
+        if self.lexical_weight > 0:
+            lexical = self._lexicon.scores(words(text), names, left_out=text)
+            evidence = fits + self.lexical_weight * lexical
+        scores = self._scores(names, evidence, topic, sample=False)
         index = names.index(agent)
         if self._calibrator.add(scores, index, score, float(fits[index])):
             self.temperature = self._calibrator.temperature()
