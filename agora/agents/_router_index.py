@@ -17,13 +17,20 @@ Example:
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Collection, Mapping, Sequence
+
 import numpy as np
 import numpy.typing as npt
+
+from agora.errors import UserError
 
 __all__ = [
     "COARSE_DIM",
     "COARSE_FROM",
     "CoarseIndex",
+    "RowSets",
+    "candidate_rows",
     "grow",
     "shortlist",
     "softmax",
@@ -36,6 +43,9 @@ COARSE_FROM = 4096
 COARSE_DIM = 64
 _Vec = npt.NDArray[np.float32]
 _Rows = npt.NDArray[np.intp]
+#: Row numbers of candidate lists a router was asked about, most recent last.
+RowSets = OrderedDict[tuple[str, ...], _Rows]
+_ROW_SETS = 256
 
 
 class CoarseIndex:
@@ -72,6 +82,56 @@ class CoarseIndex:
             grown[: len(self.projected)] = self.projected
             self.projected = grown
         self.projected[row] = vector @ self.basis
+
+
+def candidate_rows(
+    rows_of: Mapping[str, int],
+    count: int,
+    candidates: Sequence[str] | None,
+    exclude: Collection[str],
+    cache: RowSets,
+) -> _Rows:
+    """The rows of `candidates` (all `count` rows when None) less those of `exclude`.
+
+    Raises:
+        UserError: a candidate is not registered (or not a name), or none is left.
+    """
+    if candidates is None:
+        rows = np.arange(count, dtype=np.intp)
+    else:
+        rows = _rows_of(rows_of, tuple(candidates), cache)
+    if exclude:
+        gone = {rows_of[name] for name in exclude if name in rows_of}
+        if gone:
+            rows = rows[~np.isin(rows, np.fromiter(gone, np.intp, len(gone)))]
+    if len(rows) == 0:
+        raise UserError(
+            "no candidate agent is left to route to: register agents with "
+            "router.register(name, expertise), or pass candidates that were not excluded"
+        )
+    return rows
+
+
+def _rows_of(rows_of: Mapping[str, int], candidates: tuple[str, ...], cache: RowSets) -> _Rows:
+    """Row numbers of `candidates`, cached: a holder asks about the same set again."""
+    try:
+        rows = cache.get(candidates)
+        if rows is not None:
+            cache.move_to_end(candidates)
+            return rows
+        rows = np.fromiter((rows_of[c] for c in candidates), np.intp, len(candidates))
+    except KeyError as exc:
+        raise UserError(
+            f"candidate {exc.args[0]!r} is not registered with the router; "
+            "call router.register(name, expertise) first"
+        ) from None
+    except TypeError:  # an unhashable item: not a name
+        bad = next(c for c in candidates if not isinstance(c, str))
+        raise UserError(f"candidates must be agent names, got {bad!r}") from None
+    cache[candidates] = rows
+    if len(cache) > _ROW_SETS:
+        cache.popitem(last=False)
+    return rows
 
 
 def shortlist(

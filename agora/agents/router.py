@@ -5,15 +5,20 @@ task asks it to rank *its own* unvisited neighbours and then decides. A score co
 
 * **fit**, the similarity between the task and each agent's vector: its profile (its
   expertise, drifting toward the tasks it solved) blended with the running mean of the tasks
-  it solved, the mean weighing ``n / (n + prior)`` after ``n`` solved tasks;
+  it solved, the mean weighing ``n / (n + prior)`` after ``n`` solved tasks (with
+  ``normalize``, the cosine to that blend; with ``repel``, the mean of the tasks it failed
+  pushes it away);
+* **lexical evidence** (``lexical_weight`` > 0), BM25 of the task's words against the
+  agent's expertise plus the texts of the tasks it solved (`agora.agents._router_lexical`);
 * **reliability**, a Beta posterior per agent and topic updated from outcomes (topics are
   clusters of task embeddings found online);
 * **load**, the tasks an agent holds right now.
 
 Scoring is two-stage so it stays under a millisecond over 10,000 candidates: one
-matrix-vector product over all profiles and an ``argpartition`` pick a shortlist, which is then
-reranked with reliability and load, and turned into probabilities by a softmax. Because the
-blend is linear in the task vector, the first pass already scores the full fit.
+matrix-vector product over all profiles and an ``argpartition`` pick a shortlist
+(`agora.agents._router_index`), which is then reranked with lexical evidence, reliability and
+load, and turned into probabilities by a softmax. Because the blend is linear in the task
+vector, the first pass already scores the full fit.
 
 With ``calibrate`` on, `Router.record` keeps its outcomes and refits the softmax temperature
 to them (the recorded agent's probability against its success), and the abstain threshold
@@ -46,6 +51,8 @@ from agora.agents import _router_args as args
 from agora.agents._router_index import (
     COARSE_FROM,
     CoarseIndex,
+    RowSets,
+    candidate_rows,
     grow,
     softmax,
     unit,
@@ -214,7 +221,7 @@ class Router:
         self._load: dict[str, int] = {}
         self._topics: _Vec = np.zeros((8, dim), dtype=np.float32)
         self._topic_counts: list[int] = []
-        self._row_sets: OrderedDict[tuple[str, ...], npt.NDArray[np.intp]] = OrderedDict()
+        self._row_sets: RowSets = OrderedDict()
         self._coarse = CoarseIndex()  # the first pass from COARSE_FROM agents on
 
     # -- membership -------------------------------------------------------------------
@@ -334,7 +341,7 @@ class Router:
         vector = args.query_vector(task, self._dim)
         names_in, exclude = args.check_route(candidates, exclude, k, p, explore)
         query = self.embed(task) if vector is None else vector  # type: ignore[arg-type]
-        rows = self._candidate_rows(names_in, exclude)
+        rows = candidate_rows(self._rows, len(self._names), names_in, exclude, self._row_sets)
         picked, sims = shortlist_of(
             self._profiles, len(self._names), query, rows, self.shortlist, self._coarse
         )
@@ -355,45 +362,6 @@ class Router:
         experts = tuple(name for name, _ in ranked[:count])
         abstain = self.min_fit > 0 and float(fits.max()) < self.min_fit
         return Route(experts, ranked, topic, mode, fit=fit, abstain=abstain)
-
-    def _candidate_rows(
-        self, candidates: Sequence[str] | None, exclude: Collection[str]
-    ) -> npt.NDArray[np.intp]:
-        if candidates is None:
-            rows = np.arange(len(self._names), dtype=np.intp)
-        else:
-            rows = self._rows_of(tuple(candidates))
-        if exclude:
-            gone = {self._rows[name] for name in exclude if name in self._rows}
-            if gone:
-                rows = rows[~np.isin(rows, np.fromiter(gone, np.intp, len(gone)))]
-        if len(rows) == 0:
-            raise UserError(
-                "no candidate agent is left to route to: register agents with "
-                "router.register(name, expertise), or pass candidates that were not excluded"
-            )
-        return rows
-
-    def _rows_of(self, candidates: tuple[str, ...]) -> npt.NDArray[np.intp]:
-        """Row numbers of `candidates`, cached: a holder asks about the same set again."""
-        try:
-            rows = self._row_sets.get(candidates)
-            if rows is not None:
-                self._row_sets.move_to_end(candidates)
-                return rows
-            rows = np.fromiter((self._rows[c] for c in candidates), np.intp, len(candidates))
-        except KeyError as exc:
-            raise UserError(
-                f"candidate {exc.args[0]!r} is not registered with the router; "
-                "call router.register(name, expertise) first"
-            ) from None
-        except TypeError:  # an unhashable item: not a name
-            bad = next(c for c in candidates if not isinstance(c, str))
-            raise UserError(f"candidates must be agent names, got {bad!r}") from None
-        self._row_sets[candidates] = rows
-        if len(self._row_sets) > 256:
-            self._row_sets.popitem(last=False)
-        return rows
 
     def _project(self, row: int) -> None:
         self._coarse.project(row, self._profiles[row], len(self._profiles))
