@@ -12,7 +12,7 @@ Example:
     >>> lexicon.set("geo", "capitals and rivers")
     >>> lexicon.set("chem", "acids and molecules")
     >>> [round(float(s), 2) for s in lexicon.scores(words("which rivers"), ["geo", "chem"])]
-    [0.42, 0.0]
+    [0.45, 0.0]
 """
 
 from __future__ import annotations
