@@ -204,3 +204,18 @@ def test_per_call_explore_and_foreign_routes() -> None:
     foreign = Route(experts=("geo",), ranked=(("geo", 1.0),), topic=7, mode="top1")
     other.record(foreign, "geo", 1.0, task="capitals")  # a topic this router never opened
     assert other.reliability("geo", other.topic_of("capitals")) > 0.5
+
+
+def test_candidate_rows_cache_and_exclusion_stay_exact() -> None:
+    router = Router(HashEmbedder())
+    for name in "abcdef":
+        router.register(name, f"topic {name}")
+    pool = list("abcdef")
+    first = router.route("topic c", pool, exclude={"a", "zzz"}, mode="topk", k=6)
+    again = router.route("topic c", pool, exclude={"a", "zzz"}, mode="topk", k=6)
+    assert first == again and first.primary == "c"
+    assert {name for name, _ in first.ranked} == set("bcdef")
+    with pytest.raises(UserError, match="no candidate"):
+        router.route("topic c", [], exclude={"a"})
+    with pytest.raises(UserError, match="no candidate"):
+        router.route("topic c", ["a"], exclude={"a"})
