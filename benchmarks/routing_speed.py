@@ -9,7 +9,9 @@ excluded** from the decision time and measured on its own at the end.
 Cases: ``top1``, ``topk`` (K=3) and ``dynamic`` (top-p) over every agent; an explicit
 candidate list naming all agents; a visited set excluded; and, after ``--learn`` routed tasks
 were recorded (so topics, memories and Beta reliabilities exist), ``top1`` and ``dynamic``
-again and the holder's view (candidates plus a visited set).
+again and the holder's view (candidates plus a visited set); then the same router routes the
+task *texts* (their embeddings cached beforehand) with lexical evidence on, BM25 over the
+shortlist's expertise and solved tasks.
 
 Each case runs side by side with a naive baseline in the same process, interleaved so machine
 noise hits both alike: the *same* router with its shortlist widened to every agent
@@ -35,6 +37,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +46,8 @@ from agora.agents.router import Router
 from agora.embeddings import Embedder, HashEmbedder
 
 TARGET_US = 1000.0
+#: The lexical weight of the text cases (`agora.evals.routing.make_router`'s).
+LEXICAL_WEIGHT = 0.1
 _SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
 
 
@@ -115,8 +120,8 @@ def timed_us(fn: Callable[..., object], *args: object) -> float:
 def measure(
     case: str,
     router: Router,
-    decide: Callable[[npt.NDArray[np.float32]], object],
-    queries: npt.NDArray[np.float32],
+    decide: Callable[[Any], object],
+    queries: Sequence[Any],
     args: argparse.Namespace,
 ) -> Row:
     """Time `decide` per query, and the no-shortlist baseline on every n-th, interleaved."""
@@ -217,7 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"shortlist {router.shortlist}, registered in {setup_s:.1f} s; "
         f"BLAS threads: {blas}, CPUs: {os.cpu_count()}"
     )
-    print("Decision time = router.route(task_vector, ...) only; the task embedding is excluded.")
+    print(
+        "Decision time = router.route(task_vector, ...) only; the task embedding is excluded "
+        "(text cases: the embedding is cached; tokenizing and BM25 are timed)."
+    )
 
     cases: list[tuple[str, Callable[[npt.NDArray[np.float32]], object]]] = [
         ("top1", lambda q: router.route(q, mode="top1")),
@@ -247,6 +255,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
     ]
     rows += [measure(case, router, decide, queries, args) for case, decide in learned]
+    for text in tasks:  # text routes below: the embeddings are cached, as excluded above
+        router.embed(text)
+    router.lexical_weight = LEXICAL_WEIGHT
+    by_text = [
+        (
+            f"learned: dynamic, task text, lexical {LEXICAL_WEIGHT}",
+            lambda t: router.route(t, mode="dynamic"),
+        ),
+        (
+            f"learned: holder view, task text, lexical {LEXICAL_WEIGHT}",
+            lambda t: router.route(t, holder_pool, exclude=visited, mode="dynamic"),
+        ),
+    ]
+    rows += [measure(case, router, decide, tasks, args) for case, decide in by_text]
     print(f"(learned state: {args.learn} routed tasks recorded in {learned_s:.1f} s)")
     report(rows, python_us, args)
 

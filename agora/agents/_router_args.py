@@ -5,8 +5,9 @@ Each raises `UserError` naming the argument, before the router changes anything.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -19,7 +20,69 @@ from agora._checks import (
     check_texts,
     shown,
 )
-from agora.errors import UserError
+from agora.embeddings.base import MAX_DIM
+from agora.errors import ConfigError, UserError
+
+if TYPE_CHECKING:
+    from agora.embeddings import Embedder
+
+
+def check_options(
+    embedder: Embedder | None,
+    *,
+    mode: object,
+    counts: tuple[tuple[str, object], ...],
+    ranges: tuple[tuple[str, object, float, float], ...],
+    flags: tuple[tuple[str, object], ...],
+    seed: object,
+) -> Embedder:
+    """The options of `Router`'s constructor; returns the embedder (the default when None).
+
+    Raises:
+        ConfigError: an option is of the wrong type or out of range; the message names it.
+    """
+    check_choice("mode", mode, ("top1", "topk", "dynamic"))
+    for name, value in counts:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(f"Router {name} must be an int >= 1, got {value!r}")
+    for name, value, low, high in ranges:
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not (low <= value <= high)
+        ):
+            raise ConfigError(f"Router {name} must be a number in [{low}, {high}], got {value!r}")
+    for name, value in flags:
+        check_bool(value, f"Router {name}")
+    check_int(seed, "Router seed", low=0)
+    if embedder is None:
+        from agora.embeddings import default_embedder
+
+        embedder = default_embedder()
+    if not callable(getattr(embedder, "embed", None)) or not _is_dim(
+        getattr(embedder, "dim", None)
+    ):
+        raise ConfigError(
+            f"Router embedder must be an Embedder (an int dim in [1, {MAX_DIM}] and an "
+            f"embed(texts) method), got {type(embedder).__name__}"
+        )
+    return embedder
+
+
+def check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    """Raise `ConfigError` unless `value` is one of `choices`."""
+    if not isinstance(value, str) or value not in choices:
+        raise ConfigError(f"Router {name} must be one of {choices}, got {value!r}")
+
+
+def _is_dim(value: object) -> bool:
+    """Whether `value` is a vector length in [1, MAX_DIM] (numpy integers too, bools not)."""
+    if isinstance(value, bool):
+        return False
+    try:
+        return 1 <= operator.index(value) <= MAX_DIM  # type: ignore[arg-type]
+    except TypeError:
+        return False
 
 
 def check_agent(name: object, what: str = "agent name") -> None:
@@ -78,7 +141,7 @@ def check_route(
 
 def check_record(route: object, agent: object, success: object, task: object) -> float:
     """The arguments of `Router.record`; returns `success` as a float."""
-    from agora.agents.router import Route
+    from agora.agents._router_route import Route
 
     if not isinstance(route, Route):
         raise UserError(f"record() takes the Route that route() returned, got {shown(route)}")

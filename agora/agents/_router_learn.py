@@ -48,6 +48,14 @@ class Centroid:
             return fit
         return (fit * total - 1.0) / (total - 1.0)
 
+    def blend_without(self, profile: _Vec, vector: _Vec, text: str, prior: float) -> _Vec | None:
+        """`blend` as if `vector` (the task `text`) had not been folded in (None: it was not)."""
+        total = prior + self.count
+        if text not in self._seen or total <= 1:
+            return None
+        out: _Vec = ((self.blend(profile, prior) * total - vector) / (total - 1)).astype(np.float32)
+        return out
+
     def weight(self, prior: float) -> float:
         """``n / (n + prior)``: how much the mean counts against a profile worth `prior`."""
         return self.count / (self.count + prior) if self.count + prior > 0 else 0.0

@@ -5,15 +5,20 @@ task asks it to rank *its own* unvisited neighbours and then decides. A score co
 
 * **fit**, the similarity between the task and each agent's vector: its profile (its
   expertise, drifting toward the tasks it solved) blended with the running mean of the tasks
-  it solved, the mean weighing ``n / (n + prior)`` after ``n`` solved tasks;
+  it solved, the mean weighing ``n / (n + prior)`` after ``n`` solved tasks (with
+  ``normalize``, the cosine to that blend; with ``repel``, the mean of the tasks it failed
+  pushes it away);
+* **lexical evidence** (``lexical_weight`` > 0), BM25 of the task's words against the
+  agent's expertise plus the texts of the tasks it solved (`agora.agents._router_lexical`);
 * **reliability**, a Beta posterior per agent and topic updated from outcomes (topics are
   clusters of task embeddings found online);
 * **load**, the tasks an agent holds right now.
 
 Scoring is two-stage so it stays under a millisecond over 10,000 candidates: one
-matrix-vector product over all profiles and an ``argpartition`` pick a shortlist, which is then
-reranked with reliability and load, and turned into probabilities by a softmax. Because the
-blend is linear in the task vector, the first pass already scores the full fit.
+matrix-vector product over all profiles and an ``argpartition`` pick a shortlist
+(`agora.agents._router_index`), which is then reranked with lexical evidence, reliability and
+load, and turned into probabilities by a softmax. Because the blend is linear in the task
+vector, the first pass already scores the full fit.
 
 With ``calibrate`` on, `Router.record` keeps its outcomes and refits the softmax temperature
 to them (the recorded agent's probability against its success), and the abstain threshold
@@ -34,100 +39,38 @@ Example:
 from __future__ import annotations
 
 import math
-import operator
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from agora._checks import check_bool, check_int, check_text
+from agora._checks import check_text
 from agora.agents import _router_args as args
+from agora.agents._router_index import (
+    COARSE_FROM,
+    CoarseIndex,
+    RowSets,
+    candidate_rows,
+    grow,
+    softmax,
+    unit,
+)
+from agora.agents._router_index import shortlist as shortlist_of
 from agora.agents._router_learn import Calibrator, Centroid
-from agora.embeddings.base import MAX_DIM
+from agora.agents._router_lexical import Lexicon, words
+from agora.agents._router_route import Route, RouteMode
 from agora.embeddings.cached import CachedEmbedder
-from agora.errors import ConfigError, UserError
+from agora.errors import UserError
 
 if TYPE_CHECKING:
     from agora.embeddings import Embedder
 
-__all__ = ["Route", "RouteMode", "Router"]
+__all__ = ["COARSE_FROM", "Route", "RouteMode", "Router"]
 
-RouteMode = Literal["top1", "topk", "dynamic"]
-#: From this many agents on, a first pass over a low-dimensional projection of the profiles
-#: (their top principal directions) narrows the candidates before exact similarities: the
-#: pass reads a sixth of the bytes, and routing is bound by memory bandwidth at this size.
-COARSE_FROM = 4096
-_COARSE_DIM = 64
 _MODES = ("top1", "topk", "dynamic")
 _Vec = npt.NDArray[np.float32]
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """The router's answer for one task.
-
-    Attributes:
-        experts: the chosen agents, primary first.
-        ranked: ``(agent, probability)`` for the shortlist, best first.
-        topic: the topic cluster the task fell in (reliability is learned per topic); -1
-            when it is near no topic yet (`Router.record` then opens one).
-        mode: the mode that chose `experts`.
-    """
-
-    experts: tuple[str, ...]
-    ranked: tuple[tuple[str, float], ...]
-    topic: int
-    mode: RouteMode
-    fit: tuple[tuple[str, float], ...] = ()
-    """``(agent, similarity)`` for the shortlist, in `ranked` order: how well each agent's
-    profile (blended with the tasks it solved) matches the task, before reliability and load."""
-    abstain: bool = False
-    """No expert fits: the best fit is below the router's ``min_fit`` (the experts are still
-    chosen; the caller decides whether to use them)."""
-
-    def best_fit(self, exclude: Collection[str] = ()) -> float:
-        """The highest `fit` similarity among agents not in `exclude` (-1 when none)."""
-        return max((sim for name, sim in self.fit if name not in exclude), default=-1.0)
-
-    @property
-    def primary(self) -> str:
-        """The best-scoring chosen expert."""
-        return self.experts[0]
-
-    @property
-    def k(self) -> int:
-        """How many experts were chosen."""
-        return len(self.experts)
-
-    def probability(self, agent: str) -> float:
-        """The probability the router gave `agent` (0 when it was not on the shortlist)."""
-        return next((p for name, p in self.ranked if name == agent), 0.0)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form (journals of durable runs store routes this way)."""
-        return {
-            "experts": list(self.experts),
-            "ranked": [[name, p] for name, p in self.ranked],
-            "topic": self.topic,
-            "mode": self.mode,
-            "fit": [[name, sim] for name, sim in self.fit],
-            "abstain": self.abstain,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Route:
-        """The inverse of `to_dict`."""
-        return cls(
-            experts=tuple(data["experts"]),
-            ranked=tuple((str(name), float(p)) for name, p in data["ranked"]),
-            topic=int(data["topic"]),
-            mode=data["mode"],
-            fit=tuple((str(name), float(sim)) for name, sim in data.get("fit", ())),
-            abstain=bool(data.get("abstain", False)),
-        )
 
 
 class Router:
@@ -168,6 +111,12 @@ class Router:
         calibrate_every: outcomes between refits.
         abstain_quantile: ``min_fit`` becomes the fit this share of recorded successes fall
             under (0 keeps ``min_fit`` as given).
+        lexical_weight: how much lexical evidence adds to a shortlisted agent's score: BM25
+            of the task's words against the agent's expertise plus the tasks it solved,
+            scaled into [0, 1) (0 turns it off; a task given as a vector gets none).
+        normalize: score the cosine to each agent's blended vector instead of the dot
+            product, so an agent whose solved tasks are spread out (a short mean) is not
+            outscored by one whose tasks all look alike.
 
     Example:
         >>> from agora.embeddings import HashEmbedder
@@ -203,54 +152,36 @@ class Router:
         calibrate: bool = True,
         calibrate_every: int = 16,
         abstain_quantile: float = 0.05,
+        normalize: bool = False,
+        lexical_weight: float = 0.0,
     ) -> None:
-        _check_choice("mode", mode, _MODES)
-        counts: tuple[tuple[str, object], ...] = (
-            ("k", k),
-            ("k_max", k_max),
-            ("memory_size", memory_size),
-            ("shortlist", shortlist),
-            ("max_topics", max_topics),
-            ("calibrate_every", calibrate_every),
+        embedder = args.check_options(
+            embedder,
+            mode=mode,
+            counts=(
+                ("k", k),
+                ("k_max", k_max),
+                ("memory_size", memory_size),
+                ("shortlist", shortlist),
+                ("max_topics", max_topics),
+                ("calibrate_every", calibrate_every),
+            ),
+            ranges=(
+                ("p", p, 0.0, 1.0),
+                ("temperature", temperature, 1e-6, math.inf),
+                ("reliability_weight", reliability_weight, 0.0, math.inf),
+                ("load_weight", load_weight, 0.0, math.inf),
+                ("drift", drift, 0.0, 1.0),
+                ("topic_threshold", topic_threshold, -1.0, 1.0),
+                ("min_fit", min_fit, -1.0, 1.0),
+                ("prior", prior, 0.0, math.inf),
+                ("repel", repel, 0.0, 1.0),
+                ("abstain_quantile", abstain_quantile, 0.0, 0.5),
+                ("lexical_weight", lexical_weight, 0.0, math.inf),
+            ),
+            flags=(("explore", explore), ("calibrate", calibrate), ("normalize", normalize)),
+            seed=seed,
         )
-        for name, value in counts:
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"Router {name} must be an int >= 1, got {value!r}")
-        ranges: tuple[tuple[str, object, float, float], ...] = (
-            ("p", p, 0.0, 1.0),
-            ("temperature", temperature, 1e-6, math.inf),
-            ("reliability_weight", reliability_weight, 0.0, math.inf),
-            ("load_weight", load_weight, 0.0, math.inf),
-            ("drift", drift, 0.0, 1.0),
-            ("topic_threshold", topic_threshold, -1.0, 1.0),
-            ("min_fit", min_fit, -1.0, 1.0),
-            ("prior", prior, 0.0, math.inf),
-            ("repel", repel, 0.0, 1.0),
-            ("abstain_quantile", abstain_quantile, 0.0, 0.5),
-        )
-        for name, value, low, high in ranges:
-            if (
-                not isinstance(value, int | float)
-                or isinstance(value, bool)
-                or not (low <= value <= high)
-            ):
-                raise ConfigError(
-                    f"Router {name} must be a number in [{low}, {high}], got {value!r}"
-                )
-        check_bool(explore, "Router explore")
-        check_bool(calibrate, "Router calibrate")
-        check_int(seed, "Router seed", low=0)
-        if embedder is None:
-            from agora.embeddings import default_embedder
-
-            embedder = default_embedder()
-        if not callable(getattr(embedder, "embed", None)) or not _is_dim(
-            getattr(embedder, "dim", None)
-        ):
-            raise ConfigError(
-                f"Router embedder must be an Embedder (an int dim in [1, {MAX_DIM}] and an "
-                f"embed(texts) method), got {type(embedder).__name__}"
-            )
         self.embedder = embedder
         self._texts = embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder)
         self.mode: RouteMode = mode
@@ -268,6 +199,9 @@ class Router:
         self.prior = float(prior)
         self.repel = float(repel)
         self.abstain_quantile = float(abstain_quantile)
+        self.normalize = normalize
+        self.lexical_weight = float(lexical_weight)
+        self._lexicon = Lexicon(limit=memory_size)
         self._calibrator = (
             Calibrator(512, shortlist + 1, every=calibrate_every, quantile=self.abstain_quantile)
             if calibrate
@@ -287,10 +221,8 @@ class Router:
         self._load: dict[str, int] = {}
         self._topics: _Vec = np.zeros((8, dim), dtype=np.float32)
         self._topic_counts: list[int] = []
-        self._row_sets: OrderedDict[tuple[str, ...], npt.NDArray[np.intp]] = OrderedDict()
-        self._basis: _Vec | None = None  # (dim, _COARSE_DIM), fitted at COARSE_FROM agents
-        self._projected: _Vec = np.zeros((0, _COARSE_DIM), dtype=np.float32)
-        self._fitted_at = 0
+        self._row_sets: RowSets = OrderedDict()
+        self._coarse = CoarseIndex()  # the first pass from COARSE_FROM agents on
 
     # -- membership -------------------------------------------------------------------
 
@@ -302,7 +234,7 @@ class Router:
         if row is None:
             row = len(self._names)
             if row == len(self._profiles):
-                self._profiles, self._base = _grow(self._profiles), _grow(self._base)
+                self._profiles, self._base = grow(self._profiles), grow(self._base)
             self._names.append(name)
             self._rows[name] = row
         self._base[row] = vector
@@ -310,6 +242,7 @@ class Router:
         self._misses.pop(name, None)
         self._refresh(row)
         self._expertise[name] = expertise
+        self._lexicon.set(name, expertise)
 
     def unregister(self, name: str) -> None:
         """Forget agent `name` (its reliability record is kept should it come back)."""
@@ -332,6 +265,7 @@ class Router:
         self._memory.pop(name, None)
         self._misses.pop(name, None)
         self._expertise.pop(name, None)
+        self._lexicon.remove(name)
 
     def __contains__(self, name: object) -> bool:
         return name in self._rows
@@ -403,18 +337,24 @@ class Router:
                 of the wrong type or out of range (``k < 1``, ``p`` outside [0, 1]...).
         """
         mode = self.mode if mode is None else mode
-        _check_choice("mode", mode, _MODES)
+        args.check_choice("mode", mode, _MODES)
         vector = args.query_vector(task, self._dim)
         names_in, exclude = args.check_route(candidates, exclude, k, p, explore)
         query = self.embed(task) if vector is None else vector  # type: ignore[arg-type]
-        rows = self._candidate_rows(names_in, exclude)
-        picked, sims = self._shortlist_of(query, rows)
+        rows = candidate_rows(self._rows, len(self._names), names_in, exclude, self._row_sets)
+        picked, sims = shortlist_of(
+            self._profiles, len(self._names), query, rows, self.shortlist, self._coarse
+        )
         topic = self._topic(query, create=False)
         sample = self.explore if explore is None else explore
         names = [self._names[r] for r in picked]
         fits = sims.astype(np.float64)
-        logits = self._scores(names, fits, topic, sample)
-        probs = _softmax(logits / self.temperature)
+        evidence = fits
+        if self.lexical_weight > 0 and vector is None:
+            lexical = self._lexicon.scores(words(task), names)  # type: ignore[arg-type]
+            evidence = fits + self.lexical_weight * lexical
+        logits = self._scores(names, evidence, topic, sample)
+        probs = softmax(logits / self.temperature)
         order = np.argsort(-probs, kind="stable")
         ranked = tuple((names[i], float(probs[i])) for i in order)
         fit = tuple((names[i], round(float(fits[i]), 4)) for i in order)
@@ -423,81 +363,8 @@ class Router:
         abstain = self.min_fit > 0 and float(fits.max()) < self.min_fit
         return Route(experts, ranked, topic, mode, fit=fit, abstain=abstain)
 
-    def _candidate_rows(
-        self, candidates: Sequence[str] | None, exclude: Collection[str]
-    ) -> npt.NDArray[np.intp]:
-        if candidates is None:
-            rows = np.arange(len(self._names), dtype=np.intp)
-        else:
-            rows = self._rows_of(tuple(candidates))
-        if exclude:
-            gone = {self._rows[name] for name in exclude if name in self._rows}
-            if gone:
-                rows = rows[~np.isin(rows, np.fromiter(gone, np.intp, len(gone)))]
-        if len(rows) == 0:
-            raise UserError(
-                "no candidate agent is left to route to: register agents with "
-                "router.register(name, expertise), or pass candidates that were not excluded"
-            )
-        return rows
-
-    def _rows_of(self, candidates: tuple[str, ...]) -> npt.NDArray[np.intp]:
-        """Row numbers of `candidates`, cached: a holder asks about the same set again."""
-        try:
-            rows = self._row_sets.get(candidates)
-            if rows is not None:
-                self._row_sets.move_to_end(candidates)
-                return rows
-            rows = np.fromiter((self._rows[c] for c in candidates), np.intp, len(candidates))
-        except KeyError as exc:
-            raise UserError(
-                f"candidate {exc.args[0]!r} is not registered with the router; "
-                "call router.register(name, expertise) first"
-            ) from None
-        except TypeError:  # an unhashable item: not a name
-            bad = next(c for c in candidates if not isinstance(c, str))
-            raise UserError(f"candidates must be agent names, got {bad!r}") from None
-        self._row_sets[candidates] = rows
-        if len(self._row_sets) > 256:
-            self._row_sets.popitem(last=False)
-        return rows
-
-    def _shortlist_of(
-        self, query: _Vec, rows: npt.NDArray[np.intp]
-    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
-        """The `shortlist` candidates most similar to `query`, and their similarities."""
-        count = len(self._names)
-        if len(rows) * 8 < count:  # few candidates: gather their rows first
-            sims = self._profiles[rows] @ query
-        elif count < COARSE_FROM or self._dim <= 2 * _COARSE_DIM:
-            sims = (self._profiles[:count] @ query)[rows]
-        else:  # coarse pass on the projection, exact similarities for its best few
-            basis = self._fit_basis(count)
-            coarse = (self._projected[:count] @ (query @ basis))[rows]
-            rows = rows[_top(coarse, 4 * self.shortlist)]
-            sims = self._profiles[rows] @ query
-        top = _top(sims, self.shortlist)
-        return rows[top], sims[top]
-
-    def _fit_basis(self, count: int) -> _Vec:
-        """The profiles' top principal directions (refitted when the agents double)."""
-        if self._basis is None or count > 2 * self._fitted_at:
-            profiles = self._profiles[:count]
-            _, vectors = np.linalg.eigh(profiles.T @ profiles)
-            self._basis = np.ascontiguousarray(vectors[:, -_COARSE_DIM:], dtype=np.float32)
-            self._projected = np.zeros((len(self._profiles), _COARSE_DIM), dtype=np.float32)
-            self._projected[:count] = profiles @ self._basis
-            self._fitted_at = count
-        return self._basis
-
     def _project(self, row: int) -> None:
-        if self._basis is None:
-            return
-        if row >= len(self._projected):
-            grown = np.zeros((len(self._profiles), _COARSE_DIM), dtype=np.float32)
-            grown[: len(self._projected)] = self._projected
-            self._projected = grown
-        self._projected[row] = self._profiles[row] @ self._basis
+        self._coarse.project(row, self._profiles[row], len(self._profiles))
 
     def _refresh(self, row: int) -> None:
         """Recompute the scored vector of `row`: its profile blended with its solved tasks."""
@@ -506,7 +373,7 @@ class Router:
         vector = self._base[row] if memory is None else memory.blend(self._base[row], self.prior)
         if misses is not None and self.repel > 0:
             vector = vector - self.repel * misses.weight(self.prior) * misses.mean
-        self._profiles[row] = vector
+        self._profiles[row] = unit(vector) if self.normalize else vector
         self._project(row)
 
     def _scores(
@@ -545,7 +412,7 @@ class Router:
         if not create:
             return -1
         if count == len(self._topics):
-            self._topics = _grow(self._topics)
+            self._topics = grow(self._topics)
         self._topics[count] = query
         self._topic_counts.append(0)
         return count
@@ -589,7 +456,7 @@ class Router:
         self._topic_counts[topic] += 1
         centroid = self._topics[topic]
         n = self._topic_counts[topic]
-        self._topics[topic] = _unit(centroid + (query - centroid) / (n + 1))
+        self._topics[topic] = unit(centroid + (query - centroid) / (n + 1))
         row = self._rows[agent]
         if score < 0.5:
             if self.repel > 0:
@@ -597,11 +464,13 @@ class Router:
                 self._refresh(row)
             return
         if self.drift > 0 and self._base[row].any():
-            self._base[row] = _unit((1 - self.drift) * self._base[row] + self.drift * query)
+            self._base[row] = unit((1 - self.drift) * self._base[row] + self.drift * query)
         memory = self._memory.get(agent)
         if memory is None:
             memory = self._memory[agent] = Centroid(self.memory_size, self._dim)
         memory.add(query, task)
+        if task is not None:
+            self._lexicon.add(agent, task)
         self._refresh(row)
 
     def _observe(
@@ -621,9 +490,19 @@ class Router:
         fits = (self._profiles[rows] @ query).astype(np.float64)
         for i, name in enumerate(names):
             memory = self._memory.get(name)
-            if memory is not None:
+            if memory is None:
+                continue
+            if not self.normalize:
                 fits[i] = memory.left_out(float(fits[i]), text, self.prior)
-        scores = self._scores(names, fits, topic, sample=False)
+                continue
+            without = memory.blend_without(self._base[rows[i]], query, text, self.prior)
+            if without is not None:
+                fits[i] = float(unit(without) @ query)
+        evidence = fits
+        if self.lexical_weight > 0:
+            lexical = self._lexicon.scores(words(text), names, left_out=text)
+            evidence = fits + self.lexical_weight * lexical
+        scores = self._scores(names, evidence, topic, sample=False)
         index = names.index(agent)
         if self._calibrator.add(scores, index, score, float(fits[index])):
             self.temperature = self._calibrator.temperature()
@@ -642,41 +521,3 @@ class Router:
         args.check_topic(topic)
         alpha, beta = self._beta.get((agent, topic), (1.0, 1.0))
         return alpha / (alpha + beta)
-
-
-def _top(values: npt.NDArray[np.float32], count: int) -> npt.NDArray[np.intp]:
-    if len(values) <= count:
-        return np.arange(len(values), dtype=np.intp)
-    return np.argpartition(values, -count)[-count:]
-
-
-def _softmax(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    e = np.exp(x - x.max())
-    out: npt.NDArray[np.float64] = e / e.sum()
-    return out
-
-
-def _unit(vector: npt.NDArray[np.float32]) -> _Vec:
-    norm = float(np.linalg.norm(vector))
-    return (vector / norm).astype(np.float32) if norm > 0 else vector.astype(np.float32)
-
-
-def _grow(matrix: _Vec) -> _Vec:
-    bigger = np.zeros((len(matrix) * 2, matrix.shape[1]), dtype=np.float32)
-    bigger[: len(matrix)] = matrix
-    return bigger
-
-
-def _is_dim(value: object) -> bool:
-    """Whether `value` is a vector length in [1, MAX_DIM] (numpy integers too, bools not)."""
-    if isinstance(value, bool):
-        return False
-    try:
-        return 1 <= operator.index(value) <= MAX_DIM  # type: ignore[arg-type]
-    except TypeError:
-        return False
-
-
-def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
-    if not isinstance(value, str) or value not in choices:
-        raise ConfigError(f"Router {name} must be one of {choices}, got {value!r}")

@@ -198,6 +198,11 @@ def make_router(
         topic_threshold=TOPIC_THRESHOLD,
         explore=explore,
         seed=seed,
+        # Chosen on the BIG-bench eval's dev split (bbh, carved from train, 5 seeds:
+        # `python -m agora.evals.bigbench run --dev`), never on a test split.
+        normalize=True,
+        repel=0.5,
+        lexical_weight=0.1,
     )
     for name, text in profiles.items():
         router.register(name, text)

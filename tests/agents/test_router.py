@@ -170,7 +170,7 @@ def test_bad_input_raises_user_error_and_changes_nothing() -> None:
 def test_large_routers_narrow_by_projection_without_changing_the_choice(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import agora.agents.router as router_module
+    import agora.agents._router_index as router_index
 
     rng = np.random.default_rng(0)
     words = [f"w{i}" for i in range(400)]
@@ -184,10 +184,10 @@ def test_large_routers_narrow_by_projection_without_changing_the_choice(
         return router
 
     exact = [build().route(q).primary for q in queries]
-    monkeypatch.setattr(router_module, "COARSE_FROM", 100)
+    monkeypatch.setattr(router_index, "COARSE_FROM", 100)
     narrowed = build()
     assert [narrowed.route(q).primary for q in queries] == exact
-    assert narrowed._basis is not None
+    assert narrowed._coarse.basis is not None
     narrowed.unregister("a0")  # rows move; the projection follows
     narrowed.register("late", texts[0])
     assert narrowed.route(texts[0]).primary == "late"
@@ -204,3 +204,18 @@ def test_per_call_explore_and_foreign_routes() -> None:
     foreign = Route(experts=("geo",), ranked=(("geo", 1.0),), topic=7, mode="top1")
     other.record(foreign, "geo", 1.0, task="capitals")  # a topic this router never opened
     assert other.reliability("geo", other.topic_of("capitals")) > 0.5
+
+
+def test_candidate_rows_cache_and_exclusion_stay_exact() -> None:
+    router = Router(HashEmbedder())
+    for name in "abcdef":
+        router.register(name, f"topic {name}")
+    pool = list("abcdef")
+    first = router.route("topic c", pool, exclude={"a", "zzz"}, mode="topk", k=6)
+    again = router.route("topic c", pool, exclude={"a", "zzz"}, mode="topk", k=6)
+    assert first == again and first.primary == "c"
+    assert {name for name, _ in first.ranked} == set("bcdef")
+    with pytest.raises(UserError, match="no candidate"):
+        router.route("topic c", [], exclude={"a"})
+    with pytest.raises(UserError, match="no candidate"):
+        router.route("topic c", ["a"], exclude={"a"})

@@ -115,8 +115,34 @@ def test_abstain_fires_on_an_unrelated_task() -> None:
         ("abstain_quantile", 0.9),
         ("calibrate", "yes"),
         ("calibrate_every", 0),
+        ("normalize", "yes"),
     ],
 )
 def test_learning_options_are_checked(argument: str, value: object) -> None:
     with pytest.raises(ConfigError, match=argument):
         Router(HashEmbedder(), **{argument: value})  # type: ignore[arg-type]
+
+
+def test_normalize_scores_the_cosine_so_spread_out_experience_is_not_outscored() -> None:
+    table: dict[str, Any] = {"A": [1, 0, 0], "B": [0, 1, 0], "query": [0.8, 0.6, 0]}
+    table |= {f"a{i}": [1, 0.9 if i % 2 else -0.9, 0] for i in range(10)}  # spread around A
+    table |= {f"b{i}": [0, 1, 0] for i in range(10)}  # all alike
+    primaries = {}
+    for normalize in (False, True):
+        router = Router(
+            TableEmbedder(table),  # type: ignore[arg-type]
+            drift=0.0,
+            prior=0.01,
+            calibrate=False,
+            normalize=normalize,
+        )
+        router.register("A", "A")
+        router.register("B", "B")
+        for i in range(10):
+            for agent in "AB":
+                task = f"{agent.lower()}{i}"
+                router.record(router.route(task), agent, True, task=task)
+        primaries[normalize] = router.route("query").primary
+        if normalize:
+            assert router.route("query").best_fit() == pytest.approx(0.8, abs=0.01)
+    assert primaries == {False: "B", True: "A"}

@@ -195,6 +195,86 @@ def test_router_is_pluggable() -> None:
     assert built == [3] and result.top1 == 1.0
 
 
+class _Recorder:
+    """A RouterLike that ranks experts in a fixed order and keeps what it was told."""
+
+    def __init__(self, order: list[str]) -> None:
+        self.order = order
+        self.records: list[tuple[str, bool]] = []
+
+    def register(self, name: str, expertise: str) -> None:
+        assert name in self.order
+
+    def route(self, task: str, *, exclude: Any = (), mode: Any = None, explore: Any = None) -> Any:
+        from agora.agents.router import Route
+
+        names = [n for n in self.order if n not in exclude]
+        return Route((names[0],), tuple((n, 1 / len(names)) for n in names), -1, "top1")
+
+    def record(self, route: Any, agent: str, success: float | bool, task: str | None) -> None:
+        self.records.append((agent, bool(success)))
+
+
+@pytest.mark.parametrize(("feedback", "expected"), [("own", 1), ("forward", 3)])
+def test_forwarding_feedback_records_every_attempt_up_to_the_solver(
+    feedback: str, expected: int
+) -> None:
+    order = ["a", "b", "c", "d", "e", "f"]
+    recorder = _Recorder(order)
+    method = RouterMethod(
+        CachedEmbedder(HashEmbedder()),
+        factory=lambda embedder, seed: recorder,
+        learn_rounds=1,
+        feedback=feedback,  # type: ignore[arg-type]
+    )
+    method.fit({n: n for n in order}, [Example("c", "a task for c")])
+    assert len(recorder.records) == expected
+    assert recorder.records[-1] == (("c", True) if feedback == "forward" else ("a", False))
+    recorder.records.clear()
+    method.fit({n: n for n in order}, [Example("f", "beyond the forward budget")])
+    if feedback == "forward":  # 1 + MAX_FORWARDS attempts, none of them f
+        assert recorder.records == [(n, False) for n in "abcd"]
+    with pytest.raises(UserError, match="feedback"):
+        RouterMethod(CachedEmbedder(HashEmbedder()), feedback="all")  # type: ignore[arg-type]
+
+
+def test_forwarding_feedback_beats_own_route_feedback_on_misleading_profiles() -> None:
+    # Profiles that all match every task: only forwarding finds the right expert to learn.
+    split = _toy_split()
+    blank = {name: "general questions" for name in split.experts}
+    split = Split(seed=0, experts=blank, held_out=(), train=split.train, test=split.test, unseen=[])
+    tops: dict[str, list[float]] = {"own": [], "forward": []}
+    for feedback, seed in [(f, s) for f in tops for s in range(3)]:
+        method = RouterMethod(
+            CachedEmbedder(HashEmbedder()),
+            learn_rounds=1,
+            feedback=feedback,  # type: ignore[arg-type]
+            seed=seed,
+        )
+        tops[feedback].append(score(method, split)[0].top1)
+    assert tops["forward"] == [1.0] * 3 and sum(tops["own"]) < 3.0
+
+
+def test_dev_split_never_reads_the_test_half(sdist: tuple[Path, str]) -> None:
+    path, digest = sdist
+    families = source.load_families(path, sha256=digest)
+    test = make_split(families, seed=0, held_out=1, per_family=12)
+    dev = make_split(families, seed=0, held_out=1, per_family=12, dev=True)
+    assert set(dev.train + dev.test) <= set(test.train)
+    assert not set(dev.train) & set(dev.test) and dev.test
+    assert not set(dev.unseen) & set(test.unseen) and dev.unseen
+
+
+def test_domains_suite_scores_two_domain_coverage() -> None:
+    report = run("domains", embedder="hash", seeds=[0], learn_rounds=1)
+    row = report.row("router + forwarding feedback (1 rounds)")
+    assert row.covers is not None and 0.0 <= row.covers.mean <= 1.0
+    assert report.row("class centroid").covers is not None
+    assert (
+        run("domains", embedder="hash", seeds=[0], learn_rounds=0, dev=True).rows[0].covers is None
+    )
+
+
 def test_model_row_with_a_scripted_model() -> None:
     split = _toy_split()
     replies = [{"expert": e.family, "confidence": 0.9} for e in split.test]
@@ -246,7 +326,11 @@ def test_run_on_the_synthetic_sdist(sdist: tuple[Path, str], monkeypatch: Any) -
         model_sample=3,
     )
     methods = [r.method for r in report.rows]
-    assert methods[:2] == ["router", "router + feedback (2 rounds)"]
+    assert methods[:3] == [
+        "router",
+        "router + own-route feedback (2 rounds)",
+        "router + forwarding feedback (2 rounds)",
+    ]
     assert {"BM25 over descriptions", "nearest train example", "class centroid"} < set(methods)
     assert report.row("model scripted").n_test == 9  # 3 per seed
     row = report.row("class centroid")
@@ -267,7 +351,7 @@ def test_cli_run_writes_json_and_svg(tmp_path: Path, capsys: pytest.CaptureFixtu
     argv = ["run", "--suite", "domains", "--embedder", "hash", "--seeds", "2"]
     assert main([*argv, "--json", str(out), "--diagram", str(svg)]) == 0
     data = json.loads(out.read_text())
-    assert data["suite"] == "domains" and len(data["rows"]) == 5
+    assert data["suite"] == "domains" and len(data["rows"]) == 6
     assert svg.read_text().startswith("<svg")
     assert "Routing on domains" in capsys.readouterr().out
 

@@ -23,6 +23,8 @@ COLUMNS = (
     "abstains, no expert",
     "abstains, in family",
 )
+#: The extra column of suites with two-family texts (``domains``).
+COVERS = "dynamic K covers both (2-domain)"
 
 
 def _pct(value: Interval) -> str:
@@ -37,9 +39,11 @@ def table(report: Report) -> Table:
         f"Routing on {report.suite}: {len(report.families)} families, {report.held_out} held "
         f"out per seed; embedder {report.embedder}; seeds {seeds[0]}-{seeds[-1]} "
         f"({len(seeds)}); % ± 95% CI half-width"
+        + ("; DEV split carved from train" if report.dev else "")
     )
     out = Table(title=title, box=box.SIMPLE_HEAD)
-    for name in COLUMNS:
+    pairs = any(row.covers is not None for row in report.rows)
+    for name in (*COLUMNS, COVERS) if pairs else COLUMNS:
         out.add_column(name, justify="left" if name == "method" else "right")
     for row in report.rows:
         half_k = (row.mean_k.high - row.mean_k.low) / 2
@@ -53,6 +57,7 @@ def table(report: Report) -> Table:
             f"{row.ece.mean:.3f} ± {(row.ece.high - row.ece.low) / 2:.3f}",
             _pct(row.abstain),
             _pct(row.false_abstain),
+            *([_pct(row.covers) if row.covers else "-"] if pairs else []),
         )
     return out
 

@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
     run.add_argument("--per-family", type=int, default=40, help="example pool per family")
     run.add_argument("--learn-rounds", type=int, default=2, help="feedback rounds (0: no row)")
+    run.add_argument(
+        "--dev",
+        action="store_true",
+        help="score on a dev split carved from train (the test split is not read)",
+    )
     run.add_argument("--sdist", type=Path, help="the sdist (default: the cached one)")
     run.add_argument("--model", metavar="SPEC", help="add a row: this model picks the expert")
     run.add_argument("--model-sample", type=int, default=20, help="examples per seed it sees")
@@ -83,6 +88,7 @@ def _run(args: argparse.Namespace) -> int:
         model_sample=args.model_sample,
         router=_factory(args.router),
         learn_rounds=args.learn_rounds,
+        dev=args.dev,
         progress=_progress,
     )
     render(report)

@@ -5,7 +5,9 @@ abstention) and, within every family, which examples are train and which test (h
 a fixed pool of up to ``per_family`` examples). Methods are fitted on the experts' profiles
 and the train split only; the test split and the held-out families design nothing (the
 baselines' temperatures and thresholds come from train, the router's settings from
-`agora.evals.routing`, fixed before this eval existed).
+`agora.evals.routing.make_router`, chosen with ``dev=True``: a dev split carved from train,
+see `make_split`). On the ``domains`` suite the routing set's two-domain tasks (never
+trained on) also measure whether dynamic K takes both of their experts (`SeedScore.covers`).
 
 Example:
     >>> from agora.evals.bigbench.suites import domains_suite
@@ -38,7 +40,13 @@ from agora.evals.bigbench.methods import (
     default_router,
 )
 from agora.evals.bigbench.source import Family, load_families
-from agora.evals.bigbench.suites import SuiteName, bigbench_suite, domains_suite, held_out_count
+from agora.evals.bigbench.suites import (
+    SuiteName,
+    bigbench_suite,
+    domains_pairs,
+    domains_suite,
+    held_out_count,
+)
 from agora.evals.stats import mean_ci
 from agora.models.base import Model
 
@@ -59,10 +67,18 @@ class Split:
     train: list[Example]
     test: list[Example]
     unseen: list[Example]
+    pairs: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    """Two-family texts (``domains`` suite) whose families all have experts this seed."""
 
 
-def make_split(families: Sequence[Family], *, seed: int, held_out: int, per_family: int) -> Split:
+def make_split(
+    families: Sequence[Family], *, seed: int, held_out: int, per_family: int, dev: bool = False
+) -> Split:
     """Hold out `held_out` families and split every family's pool in half, by `seed`.
+
+    With `dev`, the test split is never touched: each family's train half is split again,
+    its first half trains and its second half is scored (the held-out families' train
+    halves are the unseen examples). Router designs are compared this way.
 
     Example:
         >>> fams = [Family(name=n, description=n, keywords=(), examples=("a", "b"), total=2)
@@ -84,6 +100,9 @@ def make_split(families: Sequence[Family], *, seed: int, held_out: int, per_fami
         pool = list(family.examples[:per_family])
         rng.shuffle(pool)
         half = len(pool) // 2
+        if dev:  # the test half is dropped: its train half is split in two instead
+            pool = pool[:half]
+            half = len(pool) // 2
         tests = [Example(family.name, text) for text in pool[half:]]
         if family.name in out:
             unseen += tests
@@ -118,6 +137,8 @@ class SeedScore:
     false_abstain: float
     test: int
     unseen: int
+    covers: float | None = None
+    """Share of two-family texts whose every family dynamic K took (``domains`` suite)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +167,8 @@ class Row:
     n_unseen: int
     reliability: list[metrics.Bin]
     seeds: list[SeedScore]
+    covers: Interval | None = None
+    """`SeedScore.covers` over seeds (None when the suite has no two-family texts)."""
 
 
 @dataclass(kw_only=True)
@@ -158,6 +181,8 @@ class Report:
     families: list[str]
     held_out: int
     per_family: int
+    dev: bool = False
+    """Scored on a dev split carved from train (`make_split`), not on the test split."""
     rows: list[Row] = field(default_factory=list)
 
     def row(self, method: str) -> Row:
@@ -187,6 +212,11 @@ def score(method: Method, split: Split, *, sample: int | None = None) -> tuple[S
     def top(r: Ranking, k: int, family: str) -> bool:
         return any(name == family for name, _ in r.ranked[:k])
 
+    covers = None
+    if split.pairs:
+        both = method.rank([text for _, text in split.pairs])
+        took = [set(r.dynamic()).issuperset(f) for r, (f, _) in zip(both, split.pairs, strict=True)]
+        covers = sum(took) / len(took)
     right = [top(r, 1, e.family) for r, e in zip(ranked, test, strict=True)]
     confidences = [r.ranked[0][1] if r.ranked else 0.0 for r in ranked]
     chosen = [r.dynamic() for r in ranked]
@@ -201,6 +231,7 @@ def score(method: Method, split: Split, *, sample: int | None = None) -> tuple[S
         false_abstain=sum(r.abstain for r in ranked) / n,
         test=len(test),
         unseen=len(unseen),
+        covers=covers,
     )
     return result, list(zip(confidences, right, strict=True))
 
@@ -226,6 +257,9 @@ def _row(method: str, kind: str, seeds: list[SeedScore], pairs: list[Any]) -> Ro
         n_unseen=sum(s.unseen for s in seeds),
         reliability=metrics.reliability(confidences, [r for _, r in pairs]),
         seeds=seeds,
+        covers=_interval(covered)
+        if (covered := [s.covers for s in seeds if s.covers is not None])
+        else None,
     )
 
 
@@ -254,11 +288,17 @@ def _methods(
 ) -> list[tuple[str, Method]]:
     rows: list[tuple[str, Method]] = [("router", RouterMethod(emb, factory=factory, seed=seed))]
     if learn_rounds:
-        name = f"router + feedback ({learn_rounds} rounds)"
-        learned = RouterMethod(
-            emb, name=name, factory=factory, learn_rounds=learn_rounds, seed=seed
-        )
-        rows.append(("router", learned))
+        for feedback, label in (("own", "own-route"), ("forward", "forwarding")):
+            name = f"router + {label} feedback ({learn_rounds} rounds)"
+            learned = RouterMethod(
+                emb,
+                name=name,
+                factory=factory,
+                learn_rounds=learn_rounds,
+                feedback=feedback,  # type: ignore[arg-type]
+                seed=seed,
+            )
+            rows.append(("router", learned))
     rows += [
         ("baseline", BM25Method()),
         ("baseline", NearestMethod(emb)),
@@ -278,6 +318,7 @@ def run(
     model_sample: int = 20,
     router: RouterFactory = default_router,
     learn_rounds: int = 2,
+    dev: bool = False,
     progress: Progress | None = None,
 ) -> Report:
     """Run the eval on `suite` and return its numbers (nothing is printed).
@@ -292,6 +333,8 @@ def run(
         model_sample: test and unseen examples the model row scores per seed.
         router: builds the router under test from an embedder and a seed.
         learn_rounds: feedback rounds of the learned router row (0 leaves the row out).
+        dev: score on a dev split carved from each family's train half, leaving the test
+            split untouched (`make_split`): designs are compared this way.
         progress: called with a line of progress now and then.
 
     Raises:
@@ -316,6 +359,7 @@ def run(
         families=sorted(f.name for f in families),
         held_out=held,
         per_family=per_family,
+        dev=dev,
     )
     picker = None
     if model is not None:
@@ -324,7 +368,9 @@ def run(
         picker = model_from_spec(model)  # loaded once, for every seed
     scores: dict[str, tuple[str, list[SeedScore], list[Any]]] = {}
     for seed in seeds:
-        split = make_split(families, seed=seed, held_out=held, per_family=per_family)
+        split = make_split(families, seed=seed, held_out=held, per_family=per_family, dev=dev)
+        if suite == "domains" and not dev:  # the two-domain tasks are test data
+            split.pairs.extend(p for p in domains_pairs() if set(p[0]) <= split.experts.keys())
         methods = _methods(emb, seed, router, learn_rounds)
         if picker is not None:
             from agora.evals.bigbench.llm import ModelMethod

@@ -8,8 +8,10 @@ score (how well the best expert fits, on the method's own scale) and whether it 
   ``record`` calls, built by a factory (so a new router drops in). It abstains when the route
   says so (`Route.abstain`: its best fit is below the router's ``min_fit``, learned from
   outcomes once there are some; the check behind ``events.NoFit``); with
-  ``learn_rounds`` it first routes the train split and records each outcome, as a team's
-  feedback would (Thompson exploration on), filling its solved-task memory.
+  ``learn_rounds`` it first routes the train split (Thompson exploration on) and records
+  the outcomes: with ``feedback="forward"`` as a team run would, an expert that cannot solve
+  a task forwarding it to the next-ranked expert not yet tried, every attempt recorded; with
+  ``"own"`` only its first pick.
 - `BM25Method`: BM25 of the text against each profile.
 - `NearestMethod`: cosine to the nearest train example of each family.
 - `CentroidMethod`: cosine to the mean of each family's train examples.
@@ -33,20 +35,23 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
 from agora.embeddings import Embedder
+from agora.errors import UserError
 from agora.evals.bigbench.metrics import dynamic_count
+from agora.runtime.budget import Budget
 
 __all__ = [
     "DYNAMIC_P",
     "FALSE_ABSTAIN_TARGET",
     "K_MAX",
+    "MAX_FORWARDS",
     "BM25Method",
     "CentroidMethod",
     "Example",
@@ -62,7 +67,10 @@ DYNAMIC_P = 0.7
 K_MAX = 4
 #: The baselines abstain below the fit of this share of in-family train examples.
 FALSE_ABSTAIN_TARGET = 0.05
+#: Forwards a train task may take in forwarding feedback: the team runtime's default.
+MAX_FORWARDS = Budget().max_forwards
 _TEMPERATURES = np.logspace(-3, 2, 61)
+Feedback = Literal["forward", "own"]
 _Matrix = npt.NDArray[np.float64]
 
 
@@ -121,7 +129,14 @@ class RouterLike(Protocol):
         """Add an expert."""
         ...
 
-    def route(self, task: str, *, mode: Any = None, explore: bool | None = None) -> Any:
+    def route(
+        self,
+        task: str,
+        *,
+        exclude: Collection[str] = (),
+        mode: Any = None,
+        explore: bool | None = None,
+    ) -> Any:
         """Rank the experts for `task`; returns an `agora.agents.router.Route`-like object."""
         ...
 
@@ -148,6 +163,11 @@ class RouterMethod:
         name: the row's name.
         factory: builds an empty router from the embedder and a seed.
         learn_rounds: feedback rounds over the train split before testing (0: profiles only).
+        feedback: ``"forward"``: as in a team run, an expert that cannot solve a train task
+            passes it on (the router ranks the experts not yet tried, at most
+            `agora.runtime.Budget`'s ``max_forwards`` times), and every attempt is recorded,
+            the solver's success included; ``"own"``: only the router's first pick is
+            recorded.
         seed: seeds the router and the order of the train split.
     """
 
@@ -158,11 +178,14 @@ class RouterMethod:
         name: str = "router",
         factory: RouterFactory = default_router,
         learn_rounds: int = 0,
+        feedback: Feedback = "forward",
         seed: int = 0,
     ) -> None:
+        if feedback not in ("forward", "own"):
+            raise UserError(f"feedback must be 'forward' or 'own', got {feedback!r}")
         self.name = name
         self.embedder, self.factory = embedder, factory
-        self.learn_rounds, self.seed = learn_rounds, seed
+        self.learn_rounds, self.feedback, self.seed = learn_rounds, feedback, seed
         self.router: RouterLike | None = None
 
     def fit(self, experts: Mapping[str, str], train: Sequence[Example]) -> None:
@@ -170,13 +193,13 @@ class RouterMethod:
         router = self.router = self.factory(self.embedder, self.seed)
         for name, profile in experts.items():
             router.register(name, profile)
+        forwards = MAX_FORWARDS if self.feedback == "forward" else 0
+        forwards = min(forwards, len(experts) - 1)
         rng = np.random.default_rng(self.seed)
         for _ in range(self.learn_rounds):
             for index in rng.permutation(len(train)):
                 example = train[int(index)]
-                route = router.route(example.text, mode="top1", explore=True)
-                right = route.primary == example.family
-                router.record(route, route.primary, right, task=example.text)
+                _attempt(router, example, forwards)
 
     def rank(self, texts: Sequence[str]) -> list[Ranking]:
         """Route each text in dynamic mode, exploration off."""
@@ -190,6 +213,22 @@ class RouterMethod:
             abstain = getattr(route, "abstain", min_fit > 0 and fit < min_fit)
             out.append(Ranking(tuple(route.ranked), fit, abstain, tuple(route.experts)))
         return out
+
+
+def _attempt(router: RouterLike, example: Example, forwards: int) -> None:
+    """Route `example` top-1 with exploration; on a miss, forward it up to `forwards` times.
+
+    Each expert tried is recorded with whether it was the right one (a scripted expert solves
+    exactly its own family's tasks), so the solver's success folds the task into its memory.
+    """
+    tried: list[str] = []
+    for _ in range(forwards + 1):
+        route = router.route(example.text, exclude=tried, mode="top1", explore=True)
+        right = route.primary == example.family
+        router.record(route, route.primary, right, task=example.text)
+        if right:
+            return
+        tried.append(route.primary)
 
 
 class _Softmaxed:

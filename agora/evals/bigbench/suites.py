@@ -34,6 +34,7 @@ __all__ = [
     "MIN_EXAMPLES",
     "SuiteName",
     "bigbench_suite",
+    "domains_pairs",
     "domains_suite",
 ]
 
@@ -112,3 +113,21 @@ def domains_suite() -> list[Family]:
             )
         )
     return out
+
+
+def domains_pairs() -> list[tuple[tuple[str, ...], str]]:
+    """The routing set's two-domain tasks as ``(expert names, text)``: dynamic K's test.
+
+    They are never trained on (the ``domains`` suite trains on clear tasks only), so whether
+    dynamic K takes both experts shows how the learned probabilities spread on a task that
+    genuinely needs two.
+
+    Example:
+        >>> pairs = domains_pairs()
+        >>> len(pairs), len(pairs[0][0])
+        (68, 2)
+    """
+    text = resources.files("agora.evals").joinpath("data", "routing_domains_neutral.json")
+    experts = json.loads(text.read_text(encoding="utf-8"))["experts"]
+    name_of = {e["domain"]: e["name"] for e in experts}
+    return [(tuple(name_of[d] for d in t.domains), t.text) for t in load_tasks() if not t.clear]

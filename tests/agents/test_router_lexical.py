@@ -1,0 +1,83 @@
+"""The Router's lexical evidence: BM25 over each agent's expertise and solved tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from agora import ConfigError
+from agora.agents._router_lexical import Lexicon, words
+from agora.agents.router import Router
+
+
+class TableEmbedder:
+    """Looks texts up in a table of vectors (unit-normalized)."""
+
+    def __init__(self, table: dict[str, Any]) -> None:
+        self.table = {k: np.asarray(v, np.float32) / np.linalg.norm(v) for k, v in table.items()}
+        self.dim = len(next(iter(table.values())))
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return np.stack([self.table[t] for t in texts])
+
+
+def test_scores_are_scaled_and_a_left_out_task_scores_as_if_never_added() -> None:
+    lexicon = Lexicon(limit=4)
+    lexicon.set("geo", "capitals and rivers")
+    lexicon.set("chem", "acids and molecules")
+    query = words("rivers of acids near capitals")
+    before = lexicon.scores(query, ["geo", "chem"])
+    assert ((before >= 0) & (before < 1)).all() and before[0] > before[1] > 0
+    lexicon.add("chem", "rivers of acids near capitals")
+    after = lexicon.scores(query, ["geo", "chem"])
+    assert after[1] > after[0]
+    left_out = lexicon.scores(query, ["geo", "chem"], left_out="rivers of acids near capitals")
+    assert left_out[1] == pytest.approx(before[1], rel=0.2)  # df moved a little, counts did not
+    assert left_out[1] < after[1]
+    assert lexicon.scores(words("unknown words"), ["geo"]).tolist() == [0.0]
+    lexicon.remove("chem")
+    assert lexicon.scores(query, ["chem"]).tolist() == [0.0]
+
+
+def test_lexicon_folds_each_solved_text_once_up_to_its_limit() -> None:
+    lexicon = Lexicon(limit=1)
+    lexicon.set("a", "alpha")
+    lexicon.add("a", "beta gamma")
+    once = lexicon.scores(["beta"], ["a"])
+    lexicon.add("a", "beta gamma")  # the same text again: no change
+    lexicon.add("a", "beta delta")  # past the limit: ignored
+    assert lexicon.scores(["beta"], ["a"]).tolist() == once.tolist()
+    assert lexicon.holds("a", "beta gamma") and not lexicon.holds("a", "beta delta")
+
+
+def test_lexical_evidence_breaks_what_the_embedding_cannot() -> None:
+    table = {"beta expert": [0, 1], "alpha zebra": [1, 0], "zebra question": [1, 1]}
+    probabilities = {}
+    for weight in (0.0, 0.5):
+        router = Router(
+            TableEmbedder(table),  # type: ignore[arg-type]
+            lexical_weight=weight,
+            mode="dynamic",
+            calibrate=False,
+        )
+        router.register("B", "beta expert")
+        router.register("A", "alpha zebra")
+        route = router.route("zebra question")
+        probabilities[weight] = route.probability("A")
+        assert route.best_fit() == pytest.approx(2**-0.5, abs=1e-3)  # fit stays the embedding's
+        if weight:
+            assert route.primary == "A"
+            assert router.route(np.asarray(table["zebra question"], np.float32)).probability(
+                "A"
+            ) == pytest.approx(0.5)  # a vector has no words
+    assert probabilities[0.0] == pytest.approx(0.5)
+    assert probabilities[0.5] > 0.5
+
+
+def test_lexical_weight_is_checked() -> None:
+    with pytest.raises(ConfigError, match="lexical_weight"):
+        Router(TableEmbedder({"a": [1.0]}), lexical_weight=-1.0)  # type: ignore[arg-type]
