@@ -98,6 +98,20 @@ def check_register(name: object, expertise: object) -> None:
     check_text(expertise, f"expertise of {name!r}", error=UserError)
 
 
+def check_teach(name: object, tasks: object, registered: bool) -> list[str]:
+    """The arguments of `Router.teach`: a registered agent and a sequence of task texts."""
+    check_agent(name)
+    if not registered:
+        raise UserError(f"{name!r} is not registered with the router; register it first")
+    if isinstance(tasks, str) or not isinstance(tasks, list | tuple):
+        raise UserError(
+            f"tasks for {name!r} must be a list or tuple of task texts, got {type(tasks).__name__}"
+        )
+    for task in tasks:
+        check_text(task, f"a task taught to {name!r}", empty=False, error=UserError)
+    return list(tasks)
+
+
 def query_vector(task: object, dim: int) -> npt.NDArray[np.float32] | None:
     """`task` as a float32 vector of length `dim` when it is one (``None`` for text)."""
     if isinstance(task, str):

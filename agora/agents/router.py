@@ -244,6 +244,40 @@ class Router:
         self._expertise[name] = expertise
         self._lexicon.set(name, expertise)
 
+    def teach(self, name: str, tasks: Sequence[str]) -> None:
+        """Fold example tasks that `name` solves into its solved-task memory.
+
+        For experts that come with examples of their work (a labelled train split, past
+        runs): each task counts as one solved task in the running mean and in the lexical
+        document, as a recorded success would, but changes no reliability, opens no topic,
+        does not drift the profile and gives the calibration no outcome (route and `record`
+        real tasks for that). Each distinct text counts once in the lexical document.
+
+        Raises:
+            UserError: `name` is not registered, or `tasks` is not a list or tuple of
+                non-empty strings; nothing is learned then.
+
+        Example:
+            >>> from agora.embeddings import HashEmbedder
+            >>> router = Router(HashEmbedder())
+            >>> router.register("a", "general help")
+            >>> router.register("b", "general help")
+            >>> router.teach("b", ["knit a scarf", "knit socks"])
+            >>> router.route("how do I knit mittens?").primary
+            'b'
+        """
+        texts = args.check_teach(name, tasks, name in self._rows)
+        if not texts:
+            return
+        vectors = self._texts.embed(texts)
+        memory = self._memory.get(name)
+        if memory is None:
+            memory = self._memory[name] = Centroid(self.memory_size, self._dim)
+        for text, vector in zip(texts, vectors, strict=True):
+            memory.add(vector, text)
+            self._lexicon.add(name, text)
+        self._refresh(self._rows[name])
+
     def unregister(self, name: str) -> None:
         """Forget agent `name` (its reliability record is kept should it come back)."""
         args.check_agent(name)

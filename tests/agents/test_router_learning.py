@@ -146,3 +146,40 @@ def test_normalize_scores_the_cosine_so_spread_out_experience_is_not_outscored()
         if normalize:
             assert router.route("query").best_fit() == pytest.approx(0.8, abs=0.01)
     assert primaries == {False: "B", True: "A"}
+
+
+def test_teach_folds_examples_into_memory_without_touching_reliability() -> None:
+    router = Router(HashEmbedder(), calibrate=False)
+    for name in ("crafts", "sports"):
+        router.register(name, "general questions and help")
+    task = "which yarn suits a cable knit sweater"
+    before = router.route(task)
+    router.teach("crafts", ["knit a cable sweater with wool yarn", "choose yarn for knitting"])
+    after = router.route(task)
+    assert after.primary == "crafts"
+    assert after.probability("crafts") > before.probability("crafts")
+    assert router.reliability("crafts", after.topic) == 0.5  # no outcome was recorded
+    assert len(router._topic_counts) == 0  # and no topic opened
+    router.teach("crafts", [])  # nothing to learn: no change
+    assert router.route(task).ranked == after.ranked
+
+
+@pytest.mark.parametrize(
+    ("name", "tasks", "match"),
+    [
+        ("ghost", ["a task"], "not registered"),
+        ("crafts", "knit a scarf", "list or tuple"),
+        ("crafts", ["knit", ""], "taught to 'crafts'"),
+        ("crafts", ["knit", 3], "taught to 'crafts'"),
+    ],
+)
+def test_teach_refuses_bad_input_and_learns_nothing(name: str, tasks: Any, match: str) -> None:
+    from agora.errors import UserError
+
+    router = Router(HashEmbedder(), calibrate=False)
+    router.register("crafts", "crafts")
+    router.register("sports", "sports")
+    before = router.route("knit a scarf").ranked
+    with pytest.raises(UserError, match=match):
+        router.teach(name, tasks)
+    assert router.route("knit a scarf").ranked == before

@@ -29,7 +29,7 @@ from agora.evals.bigbench.methods import (
     Ranking,
     RouterMethod,
 )
-from agora.evals.bigbench.suites import BBH_SOURCES, bigbench_suite
+from agora.evals.bigbench.suites import BBH_SOURCES, bigbench_suite, domains_suite
 from agora.evals.routing import make_router
 from agora.testing import ScriptedModel
 
@@ -265,6 +265,17 @@ def test_dev_split_never_reads_the_test_half(sdist: tuple[Path, str]) -> None:
     assert not set(dev.unseen) & set(test.unseen) and dev.unseen
 
 
+def test_teaching_the_train_examples_gives_the_router_the_baselines_supervision() -> None:
+    report = run("domains", embedder="hash", seeds=[0, 1], learn_rounds=1)
+    taught = report.row("router + train examples + forwarding feedback (1 rounds)")
+    plain = report.row("router")
+    assert taught.top1.mean > plain.top1.mean  # hash profiles alone are weak; examples help
+    split = make_split(domains_suite(), seed=0, held_out=1, per_family=8)
+    method = RouterMethod(HashEmbedder(), teach=True)
+    method.fit(split.experts, split.train)
+    assert method.router is not None and len(method.router._memory) == len(split.experts)
+
+
 def test_domains_suite_scores_two_domain_coverage() -> None:
     report = run("domains", embedder="hash", seeds=[0], learn_rounds=1)
     row = report.row("router + forwarding feedback (1 rounds)")
@@ -331,6 +342,7 @@ def test_run_on_the_synthetic_sdist(sdist: tuple[Path, str], monkeypatch: Any) -
         "router + own-route feedback (2 rounds)",
         "router + forwarding feedback (2 rounds)",
     ]
+    assert "router + train examples + forwarding feedback (2 rounds)" in methods
     assert {"BM25 over descriptions", "nearest train example", "class centroid"} < set(methods)
     assert report.row("model scripted").n_test == 9  # 3 per seed
     row = report.row("class centroid")
@@ -351,7 +363,7 @@ def test_cli_run_writes_json_and_svg(tmp_path: Path, capsys: pytest.CaptureFixtu
     argv = ["run", "--suite", "domains", "--embedder", "hash", "--seeds", "2"]
     assert main([*argv, "--json", str(out), "--diagram", str(svg)]) == 0
     data = json.loads(out.read_text())
-    assert data["suite"] == "domains" and len(data["rows"]) == 6
+    assert data["suite"] == "domains" and len(data["rows"]) == 7
     assert svg.read_text().startswith("<svg")
     assert "Routing on domains" in capsys.readouterr().out
 

@@ -299,6 +299,11 @@ def _methods(
                 seed=seed,
             )
             rows.append(("router", learned))
+        name = f"router + train examples + forwarding feedback ({learn_rounds} rounds)"
+        taught = RouterMethod(
+            emb, name=name, factory=factory, learn_rounds=learn_rounds, teach=True, seed=seed
+        )
+        rows.append(("router", taught))
     rows += [
         ("baseline", BM25Method()),
         ("baseline", NearestMethod(emb)),

@@ -168,6 +168,8 @@ class RouterMethod:
             `agora.runtime.Budget`'s ``max_forwards`` times), and every attempt is recorded,
             the solver's success included; ``"own"``: only the router's first pick is
             recorded.
+        teach: first give each expert its family's train examples as solved tasks
+            (`agora.agents.Router.teach`): the supervision the example-based baselines get.
         seed: seeds the router and the order of the train split.
     """
 
@@ -179,6 +181,7 @@ class RouterMethod:
         factory: RouterFactory = default_router,
         learn_rounds: int = 0,
         feedback: Feedback = "forward",
+        teach: bool = False,
         seed: int = 0,
     ) -> None:
         if feedback not in ("forward", "own"):
@@ -186,6 +189,7 @@ class RouterMethod:
         self.name = name
         self.embedder, self.factory = embedder, factory
         self.learn_rounds, self.feedback, self.seed = learn_rounds, feedback, seed
+        self.teach = teach
         self.router: RouterLike | None = None
 
     def fit(self, experts: Mapping[str, str], train: Sequence[Example]) -> None:
@@ -193,6 +197,14 @@ class RouterMethod:
         router = self.router = self.factory(self.embedder, self.seed)
         for name, profile in experts.items():
             router.register(name, profile)
+        if self.teach:
+            taught = getattr(router, "teach", None)
+            if not callable(taught):
+                raise UserError(f"{self.name}: this router has no teach(name, tasks) method")
+            for name in experts:
+                examples = [e.text for e in train if e.family == name]
+                if examples:
+                    taught(name, examples)
         forwards = MAX_FORWARDS if self.feedback == "forward" else 0
         forwards = min(forwards, len(experts) - 1)
         rng = np.random.default_rng(self.seed)
