@@ -2,7 +2,8 @@
 
 Internal: intervals over seeds, the ``--model`` path (an agent says each assertion as a
 sentence and the model extracts the claim back, through `agora.evals.fusion_extract`), and
-the CLIs' ``--json OUT`` and error paths.
+the CLIs' ``--seeds`` / ``--seed`` / ``--json OUT`` arguments and error paths (which
+`agora.evals.routing` shares too).
 
 Example:
     >>> interval([0.9, 1.0, 1.0]).high
@@ -13,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import sys
@@ -30,12 +32,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Interval",
+    "add_seed_arguments",
+    "add_world_arguments",
     "cell",
     "check_out",
     "fail",
     "interval",
     "phrase",
     "said_by_model",
+    "seeds_of",
     "signed",
     "stderr_progress",
     "write_json",
@@ -115,6 +120,49 @@ def said_by_model(
         if progress is not None and (index % 25 == 0 or index == len(assertions)):
             progress(f"extracted {index}/{len(assertions)} ({len(out)} kept)")
     return out
+
+
+def add_seed_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--seeds N`` (seeds 0..N-1, default 5) and ``--seed N`` (that one seed only)."""
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
+    parser.add_argument("--seed", type=int, help="run this one seed only (instead of --seeds)")
+
+
+def add_world_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--max-assertions N``, ``--model SPEC`` and ``--json OUT`` of the generated worlds."""
+    parser.add_argument(
+        "--max-assertions",
+        type=int,
+        metavar="N",
+        help="fuse only each world's first N assertions (keeps a --model run small)",
+    )
+    parser.add_argument(
+        "--model",
+        metavar="SPEC",
+        help="agents say each assertion as a sentence and this model extracts the claim "
+        "('local', a .gguf path, http://host:port/v1#name, openai:NAME)",
+    )
+    parser.add_argument("--json", type=Path, metavar="OUT", help="also write the report here")
+
+
+def seeds_of(args: argparse.Namespace, checks: Sequence[tuple[bool, str]] = ()) -> list[int]:
+    """The seeds to run, once `checks` (``(bad, message)``) and the shared arguments pass.
+
+    Raises:
+        ConfigError: the first bad argument: one of `checks`, then ``--seeds``, ``--seed``,
+            ``--max-assertions`` (where the parser has it) and ``--json``.
+    """
+    limit = getattr(args, "max_assertions", None)
+    shared = (
+        (args.seeds < 1, f"--seeds must be at least 1, got {args.seeds}"),
+        (args.seed is not None and args.seed < 0, f"--seed must be >= 0, got {args.seed}"),
+        (limit is not None and limit < 1, f"--max-assertions must be at least 1, got {limit}"),
+    )
+    for bad, message in (*checks, *shared):
+        if bad:
+            raise ConfigError(message)
+    check_out(args.json)
+    return list(range(args.seeds)) if args.seed is None else [args.seed]
 
 
 def check_out(path: Path | None) -> None:

@@ -48,18 +48,19 @@ import argparse
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agora.embeddings import HashEmbedder
-from agora.errors import AgoraError, ConfigError
+from agora.errors import AgoraError
 from agora.evals._synthetic import (
     Interval,
+    add_seed_arguments,
+    add_world_arguments,
     cell,
-    check_out,
     fail,
     interval,
     said_by_model,
+    seeds_of,
     signed,
     stderr_progress,
     write_json,
@@ -338,45 +339,24 @@ def _parser() -> argparse.ArgumentParser:
         "agora.evals.fusion_real): naive union, majority vote and the two-agree rule "
         "(baselines) against agora's fuser, over seeds with 95%% intervals.",
     )
-    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
-    parser.add_argument("--seed", type=int, help="run this one seed only (instead of --seeds)")
+    add_seed_arguments(parser)
     parser.add_argument("--agents", type=int, default=8, help="agents asserting (default 8)")
     parser.add_argument("--noise", type=float, default=0.3, help="noisy share, 0..0.5")
-    parser.add_argument(
-        "--max-assertions",
-        type=int,
-        metavar="N",
-        help="fuse only each world's first N assertions (keeps a --model run small)",
-    )
     parser.add_argument("--entities", type=int, default=ENTITIES, help="names per world")
-    parser.add_argument(
-        "--model",
-        metavar="SPEC",
-        help="agents say each assertion as a sentence and this model extracts the claim "
-        "('local', a .gguf path, http://host:port/v1#name, openai:NAME)",
-    )
-    parser.add_argument("--json", type=Path, metavar="OUT", help="also write the report here")
+    add_world_arguments(parser)
     return parser
 
 
 def _seeds(args: argparse.Namespace) -> list[int]:
     """The seeds to run; raises `ConfigError` for the first bad argument."""
-    checks = (
-        (args.seeds < 1, f"--seeds must be at least 1, got {args.seeds}"),
-        (args.seed is not None and args.seed < 0, f"--seed must be >= 0, got {args.seed}"),
-        (args.agents < 2, f"--agents must be at least 2, got {args.agents}"),
-        (not 0.0 <= args.noise <= 0.5, f"--noise must be within 0..0.5, got {args.noise}"),
+    return seeds_of(
+        args,
         (
-            args.max_assertions is not None and args.max_assertions < 1,
-            f"--max-assertions must be at least 1, got {args.max_assertions}",
+            (args.agents < 2, f"--agents must be at least 2, got {args.agents}"),
+            (not 0.0 <= args.noise <= 0.5, f"--noise must be within 0..0.5, got {args.noise}"),
+            (args.entities < 3, f"--entities must be at least 3, got {args.entities}"),
         ),
-        (args.entities < 3, f"--entities must be at least 3, got {args.entities}"),
     )
-    for bad, message in checks:
-        if bad:
-            raise ConfigError(message)
-    check_out(args.json)
-    return list(range(args.seeds)) if args.seed is None else [args.seed]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -389,11 +369,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         seeds = _seeds(args)
-        model = None
-        if args.model:
-            from agora.models.spec import model_from_spec
+        from agora.models.spec import model_from_spec  # looked up per call (tests patch it)
 
-            model = model_from_spec(args.model)
+        model = model_from_spec(args.model) if args.model else None
         report = run(
             seeds,
             agents=args.agents,

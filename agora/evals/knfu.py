@@ -50,7 +50,6 @@ import argparse
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from rich import box
@@ -61,11 +60,13 @@ from agora.embeddings import HashEmbedder
 from agora.errors import AgoraError, ConfigError
 from agora.evals._synthetic import (
     Interval,
+    add_seed_arguments,
+    add_world_arguments,
     cell,
-    check_out,
     fail,
     interval,
     said_by_model,
+    seeds_of,
     signed,
     stderr_progress,
     write_json,
@@ -324,48 +325,27 @@ def _parser() -> argparse.ArgumentParser:
         description="KnFu eval: personalised vs uniform vs no fusion (the baseline) on "
         "sources with skewed topics, over seeds with 95%% intervals.",
     )
-    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
-    parser.add_argument("--seed", type=int, help="run this one seed only (instead of --seeds)")
+    add_seed_arguments(parser)
     parser.add_argument("--agents", type=int, default=12)
     parser.add_argument("--receivers", type=int, default=6)
     parser.add_argument("--beta", type=float, default=10.0)
     parser.add_argument("--floor", type=float, default=0.05)
-    parser.add_argument(
-        "--max-assertions",
-        type=int,
-        metavar="N",
-        help="fuse only each world's first N assertions (keeps a --model run small)",
-    )
     parser.add_argument("--per-topic", type=int, default=PER_TOPIC, help="entities per topic")
     parser.add_argument("--errors", choices=["independent", "shared", "both"], default="both")
-    parser.add_argument(
-        "--model",
-        metavar="SPEC",
-        help="agents say each assertion as a sentence and this model extracts the claim "
-        "('local', a .gguf path, http://host:port/v1#name, openai:NAME)",
-    )
-    parser.add_argument("--json", type=Path, metavar="OUT", help="also write the report here")
+    add_world_arguments(parser)
     return parser
 
 
 def _seeds(args: argparse.Namespace) -> list[int]:
     """The seeds to run; raises `ConfigError` for the first bad argument."""
-    checks = (
-        (args.seeds < 1, f"--seeds must be at least 1, got {args.seeds}"),
-        (args.seed is not None and args.seed < 0, f"--seed must be >= 0, got {args.seed}"),
-        (args.agents < 2, f"--agents must be at least 2, got {args.agents}"),
-        (args.receivers < 1, f"--receivers must be at least 1, got {args.receivers}"),
+    return seeds_of(
+        args,
         (
-            args.max_assertions is not None and args.max_assertions < 1,
-            f"--max-assertions must be at least 1, got {args.max_assertions}",
+            (args.agents < 2, f"--agents must be at least 2, got {args.agents}"),
+            (args.receivers < 1, f"--receivers must be at least 1, got {args.receivers}"),
+            (args.per_topic < 2, f"--per-topic must be at least 2, got {args.per_topic}"),
         ),
-        (args.per_topic < 2, f"--per-topic must be at least 2, got {args.per_topic}"),
     )
-    for bad, message in checks:
-        if bad:
-            raise ConfigError(message)
-    check_out(args.json)
-    return list(range(args.seeds)) if args.seed is None else [args.seed]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -379,11 +359,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     kinds: list[Errors] = ["independent", "shared"] if args.errors == "both" else [args.errors]
     try:
         seeds = _seeds(args)
-        model = None
-        if args.model:
-            from agora.models.spec import model_from_spec
+        from agora.models.spec import model_from_spec  # looked up per call (tests patch it)
 
-            model = model_from_spec(args.model)
+        model = model_from_spec(args.model) if args.model else None
         reports = [
             run(
                 seeds,

@@ -63,7 +63,14 @@ from agora.evals._routing_modes import (
     mode_scores,
     router_scorer,
 )
-from agora.evals._synthetic import Interval, check_out, fail, interval, write_json
+from agora.evals._synthetic import (
+    Interval,
+    add_seed_arguments,
+    fail,
+    interval,
+    seeds_of,
+    write_json,
+)
 from agora.evals._team import TeamRow, model_rows, team_rows
 from agora.evals.stats import wilson
 from agora.evals.tasks import Expert, Task, load_experts, load_tasks, misleading_profiles
@@ -353,8 +360,7 @@ def _parser() -> argparse.ArgumentParser:
         "BM25 over the same profiles and a random expert are the baselines; 95%% intervals.",
     )
     parser.add_argument("--embedder", choices=("minilm", "hash"), default="minilm")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
-    parser.add_argument("--seed", type=int, help="run this one seed only (instead of --seeds)")
+    add_seed_arguments(parser)
     parser.add_argument("--rounds", type=int, default=5, help="learning rounds (default 5)")
     parser.add_argument(
         "--team-tasks", type=int, default=16, help="tasks per seed run through a Team"
@@ -391,12 +397,7 @@ def _check(args: argparse.Namespace) -> list[int]:
         value = getattr(args, name)
         if value < 0:
             raise ConfigError(f"--{name.replace('_', '-')} must be >= 0, got {value}")
-    if args.seeds < 1:
-        raise ConfigError(f"--seeds must be at least 1, got {args.seeds}")
-    if args.seed is not None and args.seed < 0:
-        raise ConfigError(f"--seed must be >= 0, got {args.seed}")
-    check_out(args.json)
-    return list(range(args.seeds)) if args.seed is None else [args.seed]
+    return seeds_of(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -409,11 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         seeds = _check(args)
-        model = None
-        if args.model:
-            from agora.models.spec import model_from_spec
+        from agora.models.spec import model_from_spec  # looked up per call (tests patch it)
 
-            model = model_from_spec(args.model)
+        model = model_from_spec(args.model) if args.model else None
         report = run(
             args.embedder,
             seeds=seeds,
