@@ -86,8 +86,8 @@ def model_from_spec(spec: str | Model) -> Model:
             )
         return OpenAIModel(url.fragment, base_url=spec.split("#", 1)[0])
     raise ConfigError(
-        f"unknown model spec {spec!r}. Use 'local', 'local:/path/model.gguf', "
-        "'openai:MODEL' or 'http://HOST:PORT/v1#MODEL'."
+        f"unknown model spec {spec!r}. Use 'local', 'local:/path/model.gguf' (or a path "
+        "ending in .gguf), 'openai:MODEL' or 'http://HOST:PORT/v1#MODEL'."
     )
 
 
