@@ -1,9 +1,11 @@
 """Learning from a judged run: router reliabilities, profiles and edge weights.
 
 `learn` is what `Team.feedback` calls. For every routing choice in the run it grades the
-agents chosen — the run's grade for the agent that answered or got the task; in a consult,
-the run's grade for the experts whose answer agreed with the final one and, when the run was
-right, a failing grade for those who disagreed — records the grades in the router (Beta
+agents chosen — the run's grade for the agent that answered or got the task, a failing grade
+for one that got the task and forwarded it on whole (it did not solve it: the router learns
+to send such tasks straight to whoever did); in a consult, the run's grade for the experts
+whose answer agreed with the final one and, when the run was right, a failing grade for those
+who disagreed — records the grades in the router (Beta
 reliability per topic; profile drift and solved-task memory on success) and moves the
 weights of the edges used toward the grades (`Network.reinforce`). A run without routing
 choices reinforces the edges its envelopes travelled.
@@ -33,7 +35,10 @@ def grades(result: Result, success: float) -> list[tuple[int, str, float]]:
     out: list[tuple[int, str, float]] = []
     for index, record in enumerate(result.routes):
         if not record.consult:
-            out += [(index, expert, success) for expert in record.chosen]
+            out += [
+                (index, expert, 0.0 if _passed_on(result, index, expert) else success)
+                for expert in record.chosen
+            ]
             continue
         for expert in record.chosen:
             agreed = answers.get((expert, record.holder)) == final
@@ -42,6 +47,19 @@ def grades(result: Result, success: float) -> list[tuple[int, str, float]]:
             elif success >= 0.5:
                 out.append((index, expert, 1.0 - success))
     return out
+
+
+def _passed_on(result: Result, index: int, expert: str) -> bool:
+    """Whether `expert`, given the task of route `index`, forwarded it on whole.
+
+    Its own routing choice on the same task comes later in `result.routes`; an expert that
+    answered (or split) the task is not one that passed it on.
+    """
+    record = result.routes[index]
+    if expert == record.holder:
+        return False
+    later = result.routes[index + 1 :]
+    return any(r.holder == expert and r.task == record.task and r.forwarded for r in later)
 
 
 def _consult_answers(result: Result) -> dict[tuple[str, str], str]:
@@ -72,8 +90,8 @@ def learn(result: Result, success: float, router: Router | None, network: Networ
         record = result.routes[index]
         if router is not None:
             router.record(record.route, expert, grade, task=record.task)
-        if expert != record.holder:
-            network.reinforce([(record.holder, expert)], grade)
+        if expert != record.holder:  # an edge on the path shares the run's grade
+            network.reinforce([(record.holder, expert)], grade if record.consult else success)
 
 
 def _travelled(result: Result) -> list[tuple[str, str]]:

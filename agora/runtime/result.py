@@ -23,6 +23,8 @@ class RouteRecord:
         chosen: who the task went to: the holder itself when it answered, the recipients of
             its forward, split or consult otherwise.
         consult: whether `chosen` were consulted on the whole task (their answers compared).
+        forwarded: whether the holder passed the task on whole (a forward): it did not
+            answer it, so `Team.feedback` does not credit it with the run's grade.
     """
 
     holder: str
@@ -30,6 +32,7 @@ class RouteRecord:
     route: Route
     chosen: tuple[str, ...] = ()
     consult: bool = False
+    forwarded: bool = False
 
 
 @dataclass(slots=True, kw_only=True)

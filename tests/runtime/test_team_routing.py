@@ -336,6 +336,40 @@ def test_a_consulted_expert_that_forwarded_its_part_is_credited_with_the_answer(
     assert graded == {"geo": 1.0, "chem": 1.0}  # before: geo's part was answered by helper
 
 
+def test_an_expert_that_forwarded_the_task_on_whole_is_not_credited_with_the_answer() -> None:
+    from agora.runtime.learning import grades
+
+    def forwarding(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+        if schema is not None and '"helper"' in json.dumps(schema):
+            return json.dumps({"action": "forward", "to": "helper", "reason": ""})
+        return json.dumps({"action": "answer", "answer": "theirs"})
+
+    entry = Agent("entry", ScriptedModel([]), "", policy="router")
+    geo = Agent("geo", FunctionModel(forwarding), EXPERTS["geo"])
+    chem = Agent("chem", answering("chem says"), EXPERTS["chem"])
+    helper = Agent("helper", answering("theirs"), "anything")
+    router = Router(HashEmbedder())
+    team = Team(
+        [entry, geo, chem, helper],
+        [("entry", "geo"), ("entry", "chem"), ("geo", "helper")],
+        router=router,
+    )
+    result = team.run_sync("Which river crosses the capital of Egypt?")
+    assert result.answered_by == "helper"
+    assert [(r.holder, r.chosen, r.forwarded) for r in result.routes[:2]] == [
+        ("entry", ("geo",), True),  # the entry's router policy forwards too
+        ("geo", ("helper",), True),
+    ]
+    graded = [(index, expert, grade) for index, expert, grade in grades(result, 1.0)]
+    assert (0, "geo", 0.0) in graded and (1, "helper", 1.0) in graded
+    assert all(grade == 0.0 for _, _, grade in grades(result, 0.0))
+    before = team.network.weight("entry", "geo")
+    team.feedback(result, True)
+    topic = router.topic_of("Which river crosses the capital of Egypt?")
+    assert router.reliability("geo", topic) < 0.5 < router.reliability("helper", topic)
+    assert team.network.weight("entry", "geo") >= before  # the edge was on the right path
+
+
 def test_disconnecting_a_pruned_edge_forgets_it() -> None:
     from agora.runtime.network import Network
 
