@@ -1,9 +1,10 @@
 """What `agora.agents.router.Router` learns from outcomes besides reliability (internal).
 
 - `Centroid`: the running mean of the tasks an agent solved, with how many it has seen.
-- `Calibrator`: outcomes as ``(scores of the shortlist, recorded agent, success)``; it refits
-  the softmax temperature that makes the recorded agent's probability match its success
-  (least Bernoulli log-loss), and the fit below which a share of successes fall (the learned
+- `Calibrator`: outcomes as ``(scores of the shortlist, their lexical evidence, recorded
+  agent, success)``; it refits the softmax temperature (and, when asked, the weight of the
+  lexical evidence) that makes the recorded agent's probability match its success (least
+  Bernoulli log-loss), and the fit below which a share of successes fall (the learned
   abstain threshold).
 """
 
@@ -17,6 +18,8 @@ import numpy.typing as npt
 _Vec = npt.NDArray[np.float32]
 #: Temperatures searched when the softmax is recalibrated.
 TEMPERATURES = np.logspace(-3, 0.5, 36)
+#: Lexical weights searched when the router learns how much lexical evidence counts.
+LEXICAL_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
 
 
 class Centroid:
@@ -79,6 +82,7 @@ class Calibrator:
 
     def __init__(self, size: int, width: int, *, every: int, quantile: float) -> None:
         self._scores = np.full((size, width), -np.inf)
+        self._lexical = np.zeros((size, width))
         self._agent = np.zeros(size, dtype=np.intp)
         self._success = np.zeros(size)
         self._fit = np.zeros(size)
@@ -86,32 +90,57 @@ class Calibrator:
         self._every = every
         self._quantile = quantile
 
-    def add(self, scores: npt.NDArray[np.float64], agent: int, success: float, fit: float) -> bool:
-        """Keep one outcome; returns whether it is time to refit."""
+    def add(
+        self,
+        scores: npt.NDArray[np.float64],
+        agent: int,
+        success: float,
+        fit: float,
+        lexical: npt.NDArray[np.float64] | None = None,
+    ) -> bool:
+        """Keep one outcome; returns whether it is time to refit.
+
+        `scores` leave the lexical evidence out; `lexical` is that evidence, unweighted.
+        """
         slot = self._count % len(self._agent)
         width = min(len(scores), self._scores.shape[1])
         self._scores[slot] = -np.inf
         self._scores[slot, :width] = scores[:width]
+        self._lexical[slot] = 0.0
+        if lexical is not None:
+            self._lexical[slot, :width] = lexical[:width]
         self._agent[slot] = min(agent, width - 1)
         self._success[slot] = success
         self._fit[slot] = fit
         self._count += 1
         return self._count >= self._every and self._count % self._every == 0
 
-    def temperature(self) -> float:
+    def temperature(self, lexical_weight: float = 0.0) -> float:
         """The temperature whose softmax best predicts the recorded agents' success."""
+        return self._search((lexical_weight,))[0]
+
+    def weights(self) -> tuple[float, float]:
+        """``(temperature, lexical weight)`` that best predict the recorded agents' success.
+
+        The weight is searched over `LEXICAL_WEIGHTS`; a tie keeps the smaller one.
+        """
+        return self._search(LEXICAL_WEIGHTS)
+
+    def _search(self, lexical_weights: tuple[float, ...]) -> tuple[float, float]:
         n = min(self._count, len(self._agent))
-        scores, success = self._scores[:n], self._success[:n]
-        rows = np.arange(n)
-        best, best_loss = float(TEMPERATURES[0]), math.inf
-        for t in TEMPERATURES:
-            z = scores / t
-            top = z.max(axis=1, keepdims=True)
-            logp = z[rows, self._agent[:n]] - (top[:, 0] + np.log(np.exp(z - top).sum(axis=1)))
-            p = np.clip(np.exp(logp), 1e-6, 1 - 1e-6)
-            loss = float(-(success * np.log(p) + (1 - success) * np.log1p(-p)).mean())
-            if loss < best_loss:
-                best, best_loss = float(t), loss
+        success = self._success[:n]
+        rows, agent = np.arange(n), self._agent[:n]
+        best, best_loss = (float(TEMPERATURES[0]), lexical_weights[0]), math.inf
+        for weight in lexical_weights:
+            scores = self._scores[:n] + weight * self._lexical[:n]
+            for t in TEMPERATURES:
+                z = scores / t
+                top = z.max(axis=1, keepdims=True)
+                logp = z[rows, agent] - (top[:, 0] + np.log(np.exp(z - top).sum(axis=1)))
+                p = np.clip(np.exp(logp), 1e-6, 1 - 1e-6)
+                loss = float(-(success * np.log(p) + (1 - success) * np.log1p(-p)).mean())
+                if loss < best_loss - 1e-12:
+                    best, best_loss = (float(t), float(weight)), loss
         return best
 
     def min_fit(self) -> float | None:

@@ -9,7 +9,9 @@ task asks it to rank *its own* unvisited neighbours and then decides. A score co
   ``normalize``, the cosine to that blend; with ``repel``, the mean of the tasks it failed
   pushes it away);
 * **lexical evidence** (``lexical_weight`` > 0), BM25 of the task's words against the
-  agent's expertise plus the texts of the tasks it solved (`agora.agents._router_lexical`);
+  agent's expertise plus the texts of the tasks it solved (`agora.agents._router_lexical`),
+  as a share of the most a query can score or (``lexical_relative``) of the best
+  shortlisted agent's; with ``learn_lexical`` its weight is refit from outcomes;
 * **reliability**, a Beta posterior per agent and topic updated from outcomes (topics are
   clusters of task embeddings found online);
 * **load**, the tasks an agent holds right now.
@@ -117,6 +119,14 @@ class Router:
         normalize: score the cosine to each agent's blended vector instead of the dot
             product, so an agent whose solved tasks are spread out (a short mean) is not
             outscored by one whose tasks all look alike.
+        lexical_relative: scale each shortlisted agent's BM25 by the best shortlisted
+            agent's (the best gets 1) instead of by the most the query's words can score,
+            so the evidence separates agents even when the task shares few words with any.
+        learn_lexical: with ``calibrate``, refit ``lexical_weight`` with the temperature
+            from recorded outcomes (the weight among
+            `agora.agents._router_learn.LEXICAL_WEIGHTS`, 0 to 0.5, whose softmax best
+            predicts them); ``lexical_weight`` is the starting value. Lexical evidence is
+            then computed even while its weight is 0.
 
     Example:
         >>> from agora.embeddings import HashEmbedder
@@ -154,6 +164,8 @@ class Router:
         abstain_quantile: float = 0.05,
         normalize: bool = False,
         lexical_weight: float = 0.0,
+        lexical_relative: bool = False,
+        learn_lexical: bool = False,
     ) -> None:
         embedder = args.check_options(
             embedder,
@@ -179,7 +191,13 @@ class Router:
                 ("abstain_quantile", abstain_quantile, 0.0, 0.5),
                 ("lexical_weight", lexical_weight, 0.0, math.inf),
             ),
-            flags=(("explore", explore), ("calibrate", calibrate), ("normalize", normalize)),
+            flags=(
+                ("explore", explore),
+                ("calibrate", calibrate),
+                ("normalize", normalize),
+                ("lexical_relative", lexical_relative),
+                ("learn_lexical", learn_lexical),
+            ),
             seed=seed,
         )
         self.embedder = embedder
@@ -201,6 +219,8 @@ class Router:
         self.abstain_quantile = float(abstain_quantile)
         self.normalize = normalize
         self.lexical_weight = float(lexical_weight)
+        self.lexical_relative = lexical_relative
+        self.learn_lexical = learn_lexical and calibrate
         self._lexicon = Lexicon(limit=memory_size)
         self._calibrator = (
             Calibrator(512, shortlist + 1, every=calibrate_every, quantile=self.abstain_quantile)
@@ -384,9 +404,10 @@ class Router:
         names = [self._names[r] for r in picked]
         fits = sims.astype(np.float64)
         evidence = fits
-        if self.lexical_weight > 0 and vector is None:
-            lexical = self._lexicon.scores(words(task), names)  # type: ignore[arg-type]
-            evidence = fits + self.lexical_weight * lexical
+        if vector is None:
+            lexical = self._lexical(task, names)  # type: ignore[arg-type]
+            if lexical is not None:
+                evidence = fits + self.lexical_weight * lexical
         logits = self._scores(names, evidence, topic, sample)
         probs = softmax(logits / self.temperature)
         order = np.argsort(-probs, kind="stable")
@@ -396,6 +417,19 @@ class Router:
         experts = tuple(name for name, _ in ranked[:count])
         abstain = self.min_fit > 0 and float(fits.max()) < self.min_fit
         return Route(experts, ranked, topic, mode, fit=fit, abstain=abstain)
+
+    def _lexical(
+        self, task: str, names: Sequence[str], left_out: str | None = None
+    ) -> npt.NDArray[np.float64] | None:
+        """The lexical evidence for `names` (None when the router uses none)."""
+        if self.lexical_weight <= 0 and not self.learn_lexical:
+            return None
+        lexical = self._lexicon.scores(words(task), names, left_out=left_out)
+        if self.lexical_relative and len(lexical):
+            top = float(lexical.max())
+            if top > 0:
+                lexical = lexical / top
+        return lexical
 
     def _project(self, row: int) -> None:
         self._coarse.project(row, self._profiles[row], len(self._profiles))
@@ -532,14 +566,15 @@ class Router:
             without = memory.blend_without(self._base[rows[i]], query, text, self.prior)
             if without is not None:
                 fits[i] = float(unit(without) @ query)
-        evidence = fits
-        if self.lexical_weight > 0:
-            lexical = self._lexicon.scores(words(text), names, left_out=text)
-            evidence = fits + self.lexical_weight * lexical
-        scores = self._scores(names, evidence, topic, sample=False)
+        lexical = self._lexical(text, names, left_out=text)
+        scores = self._scores(names, fits, topic, sample=False)  # lexical evidence apart
         index = names.index(agent)
-        if self._calibrator.add(scores, index, score, float(fits[index])):
-            self.temperature = self._calibrator.temperature()
+        if self._calibrator.add(scores, index, score, float(fits[index]), lexical):
+            if self.learn_lexical:
+                self.temperature, self.lexical_weight = self._calibrator.weights()
+            else:
+                weight = self.lexical_weight if lexical is not None else 0.0
+                self.temperature = self._calibrator.temperature(weight)
             learned = self._calibrator.min_fit() if self.abstain_quantile > 0 else None
             if learned is not None:
                 self.min_fit = learned

@@ -81,3 +81,91 @@ def test_lexical_evidence_breaks_what_the_embedding_cannot() -> None:
 def test_lexical_weight_is_checked() -> None:
     with pytest.raises(ConfigError, match="lexical_weight"):
         Router(TableEmbedder({"a": [1.0]}), lexical_weight=-1.0)  # type: ignore[arg-type]
+
+
+def test_relative_lexical_evidence_gives_the_best_shortlisted_agent_a_full_share() -> None:
+    table = {
+        "beta expert": [0, 1],
+        "alpha zebra with many other words": [1, 0],
+        "zebra question about a long list of things": [1, 1],
+    }
+    probabilities = {}
+    for relative in (False, True):
+        router = Router(
+            TableEmbedder(table),  # type: ignore[arg-type]
+            lexical_weight=0.5,
+            lexical_relative=relative,
+            calibrate=False,
+        )
+        router.register("B", "beta expert")
+        router.register("A", "alpha zebra with many other words")
+        probabilities[relative] = router.route(
+            "zebra question about a long list of things"
+        ).probability("A")
+    # One shared word of eight: a small share of the most the query can score, but the
+    # whole of the best agent's score.
+    assert 0.5 < probabilities[False] < probabilities[True]
+    temperature = 0.05
+    assert probabilities[True] == pytest.approx(1 / (1 + np.exp(-0.5 / temperature)), rel=1e-3)
+
+
+def _outcomes(router: Router, lexical_helps: bool) -> None:
+    """Tasks on which the lexical evidence points to the agent that solves them, or away."""
+    for i in range(64):
+        word = "kiwi" if i % 2 else "plum"
+        task = f"{word} {i}"
+        route = router.route(task)
+        solver = ("K" if word == "kiwi" else "P") if lexical_helps else "X"
+        for name, _ in route.ranked:
+            router.record(route, name, name == solver, task=task)
+
+
+class ConstantEmbedder:
+    """Every text is the same vector: only lexical evidence separates agents."""
+
+    dim = 2
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return np.tile(np.asarray([[1.0, 0.0]], np.float32), (len(texts), 1))
+
+
+@pytest.mark.parametrize("lexical_helps", [True, False])
+def test_learned_lexical_weight_follows_whether_the_words_predict_success(
+    lexical_helps: bool,
+) -> None:
+    router = Router(
+        ConstantEmbedder(),  # type: ignore[arg-type]
+        lexical_weight=0.1,
+        learn_lexical=True,
+        lexical_relative=True,
+        reliability_weight=0.0,
+        drift=0.0,
+        calibrate_every=16,
+        memory_size=1,  # X's document keeps one solved task: the words keep pointing away
+    )
+    router.register("K", "kiwi kiwi fruit")
+    router.register("P", "plum plum fruit")
+    router.register("X", "fruit")
+    _outcomes(router, lexical_helps)
+    route = router.route("kiwi 99")
+    if lexical_helps:  # the words name the solver: they count (weight against temperature)
+        assert router.lexical_weight > 0 and route.probability("K") > 0.9
+    else:
+        assert router.lexical_weight == 0.0  # the words mislead: they stop counting
+
+
+def test_learned_lexical_weight_stays_put_without_calibration_and_is_checked() -> None:
+    router = Router(
+        ConstantEmbedder(),  # type: ignore[arg-type]
+        lexical_weight=0.1,
+        learn_lexical=True,
+        calibrate=False,
+    )
+    router.register("K", "kiwi")
+    router.register("P", "plum")
+    _outcomes(router, lexical_helps=True)
+    assert router.lexical_weight == 0.1 and not router.learn_lexical
+    with pytest.raises(ConfigError, match="learn_lexical"):
+        Router(ConstantEmbedder(), learn_lexical="yes")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="lexical_relative"):
+        Router(ConstantEmbedder(), lexical_relative=1)  # type: ignore[arg-type]
