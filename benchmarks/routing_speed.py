@@ -191,6 +191,15 @@ def report(rows: list[Row], python_us: list[float], args: argparse.Namespace) ->
         )
 
 
+def decompose(router: Router, task: Any) -> object:
+    """`router.route` in dynamic mode with ``dynamic_rule="decompose"`` (K by decomposition)."""
+    router.dynamic_rule = "decompose"
+    try:
+        return router.route(task, mode="dynamic")
+    finally:
+        router.dynamic_rule = "cumulative"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=10_000)
@@ -253,6 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "learned: dynamic, candidates+visited",
             lambda q: router.route(q, holder_pool, exclude=visited, mode="dynamic"),
         ),
+        ("learned: dynamic, decompose", lambda q: decompose(router, q)),
     ]
     rows += [measure(case, router, decide, queries, args) for case, decide in learned]
     for text in tasks:  # text routes below: the embeddings are cached, as excluded above
@@ -266,6 +276,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         (
             f"learned: holder view, task text, lexical {LEXICAL_WEIGHT}",
             lambda t: router.route(t, holder_pool, exclude=visited, mode="dynamic"),
+        ),
+        (
+            f"learned: dynamic, decompose, text, lex {LEXICAL_WEIGHT}",
+            lambda t: decompose(router, t),
         ),
     ]
     rows += [measure(case, router, decide, tasks, args) for case, decide in by_text]
