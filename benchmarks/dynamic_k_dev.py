@@ -51,7 +51,7 @@ def joined_pairs(
 ) -> list[tuple[tuple[str, ...], str]]:
     """Two texts of different families, concatenated in a random order."""
     names = sorted(by_family)
-    out = []
+    out: list[tuple[tuple[str, ...], str]] = []
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             for _ in range(per_pair):

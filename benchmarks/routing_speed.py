@@ -9,9 +9,10 @@ excluded** from the decision time and measured on its own at the end.
 Cases: ``top1``, ``topk`` (K=3) and ``dynamic`` (top-p) over every agent; an explicit
 candidate list naming all agents; a visited set excluded; and, after ``--learn`` routed tasks
 were recorded (so topics, memories and Beta reliabilities exist), ``top1`` and ``dynamic``
-again and the holder's view (candidates plus a visited set); then the same router routes the
-task *texts* (their embeddings cached beforehand) with lexical evidence on, BM25 over the
-shortlist's expertise and solved tasks.
+again, the holder's view (candidates plus a visited set) and ``dynamic`` with
+``dynamic_rule="decompose"`` (K by a non-negative decomposition over the shortlist); then the
+same router routes the task *texts* (their embeddings cached beforehand) with lexical evidence
+on, BM25 over the shortlist's expertise and solved tasks, with either dynamic rule.
 
 Each case runs side by side with a naive baseline in the same process, interleaved so machine
 noise hits both alike: the *same* router with its shortlist widened to every agent
