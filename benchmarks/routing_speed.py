@@ -9,9 +9,10 @@ excluded** from the decision time and measured on its own at the end.
 Cases: ``top1``, ``topk`` (K=3) and ``dynamic`` (top-p) over every agent; an explicit
 candidate list naming all agents; a visited set excluded; and, after ``--learn`` routed tasks
 were recorded (so topics, memories and Beta reliabilities exist), ``top1`` and ``dynamic``
-again and the holder's view (candidates plus a visited set); then the same router routes the
-task *texts* (their embeddings cached beforehand) with lexical evidence on, BM25 over the
-shortlist's expertise and solved tasks.
+again, the holder's view (candidates plus a visited set) and ``dynamic`` with
+``dynamic_rule="decompose"`` (K by a non-negative decomposition over the shortlist); then the
+same router routes the task *texts* (their embeddings cached beforehand) with lexical evidence
+on, BM25 over the shortlist's expertise and solved tasks, with either dynamic rule.
 
 Each case runs side by side with a naive baseline in the same process, interleaved so machine
 noise hits both alike: the *same* router with its shortlist widened to every agent
@@ -191,6 +192,15 @@ def report(rows: list[Row], python_us: list[float], args: argparse.Namespace) ->
         )
 
 
+def decompose(router: Router, task: Any) -> object:
+    """`router.route` in dynamic mode with ``dynamic_rule="decompose"`` (K by decomposition)."""
+    router.dynamic_rule = "decompose"
+    try:
+        return router.route(task, mode="dynamic")
+    finally:
+        router.dynamic_rule = "cumulative"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=10_000)
@@ -253,6 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "learned: dynamic, candidates+visited",
             lambda q: router.route(q, holder_pool, exclude=visited, mode="dynamic"),
         ),
+        ("learned: dynamic, decompose", lambda q: decompose(router, q)),
     ]
     rows += [measure(case, router, decide, queries, args) for case, decide in learned]
     for text in tasks:  # text routes below: the embeddings are cached, as excluded above
@@ -266,6 +277,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         (
             f"learned: holder view, task text, lexical {LEXICAL_WEIGHT}",
             lambda t: router.route(t, holder_pool, exclude=visited, mode="dynamic"),
+        ),
+        (
+            f"learned: dynamic, decompose, text, lex {LEXICAL_WEIGHT}",
+            lambda t: decompose(router, t),
         ),
     ]
     rows += [measure(case, router, decide, tasks, args) for case, decide in by_text]

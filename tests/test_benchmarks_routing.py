@@ -41,6 +41,7 @@ def test_routing_speed_runs_and_prints_its_ratio(capsys: pytest.CaptureFixture[s
     assert "pure-Python loop over 300 agents" in out
     numbers = json.loads(out.strip().splitlines()[-1])
     assert set(numbers["median_us"]) >= {"top1", "topk (K=3)", "dynamic (p=0.6)"}
+    assert "learned: dynamic, decompose" in numbers["median_us"]
 
 
 def test_decide_walks_one_path_on_both_sides() -> None:

@@ -27,7 +27,11 @@ to them (the recorded agent's probability against its success), and the abstain 
 ``min_fit`` to the fit that ``abstain_quantile`` of successes fall under; `Route.abstain`
 then says no expert fits.
 Modes: ``top1``, ``topk`` (fixed K) and ``dynamic`` (Harder Tasks Need More Experts: take
-experts in order until their cumulative probability reaches ``p``, at most ``k_max``).
+experts in order until their cumulative probability reaches ``p``, at most ``k_max``). With
+``dynamic_rule="decompose"``, dynamic mode instead takes the best-ranked expert plus every
+other of the first ``k_max`` whose share of a non-negative decomposition of the task's vector
+is at least ``min_share`` (`agora.agents._router_mix`): a task that needs two fields gets both
+experts even when the softmax is sure of one.
 
 Example:
     >>> from agora.embeddings import HashEmbedder
@@ -43,7 +47,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -62,6 +66,7 @@ from agora.agents._router_index import (
 from agora.agents._router_index import shortlist as shortlist_of
 from agora.agents._router_learn import Calibrator, Centroid
 from agora.agents._router_lexical import Lexicon, words
+from agora.agents._router_mix import decomposed
 from agora.agents._router_route import Route, RouteMode
 from agora.embeddings.cached import CachedEmbedder
 from agora.errors import UserError
@@ -69,9 +74,11 @@ from agora.errors import UserError
 if TYPE_CHECKING:
     from agora.embeddings import Embedder
 
-__all__ = ["COARSE_FROM", "Route", "RouteMode", "Router"]
+__all__ = ["COARSE_FROM", "DynamicRule", "Route", "RouteMode", "Router"]
 
 _MODES = ("top1", "topk", "dynamic")
+DynamicRule = Literal["cumulative", "decompose"]
+_RULES = ("cumulative", "decompose")
 _Vec = npt.NDArray[np.float32]
 
 
@@ -127,6 +134,17 @@ class Router:
             `agora.agents._router_learn.LEXICAL_WEIGHTS`, 0 to 0.5, whose softmax best
             predicts them); ``lexical_weight`` is the starting value. Lexical evidence is
             then computed even while its weight is 0.
+        dynamic_rule: how ``dynamic`` mode counts experts: ``"cumulative"`` (take them in
+            order until their probabilities reach ``p``) or ``"decompose"`` (the best-ranked
+            one plus every other of the first ``k_max`` whose share of a non-negative
+            least-squares decomposition of the task's vector onto theirs, all centred on the
+            mean agent vector, is at least ``min_share``; ``p`` is then unused). Decompose
+            takes both experts of a task that needs two fields far more often at a small
+            cost in experts per ordinary task (see `docs/evals.md`, *Dynamic K by
+            decomposition*).
+        min_share: the share of the decomposition's weight an expert other than the first
+            needs under ``dynamic_rule="decompose"`` (0.2 was chosen on a dev split; 0
+            takes every one with a positive weight).
 
     Example:
         >>> from agora.embeddings import HashEmbedder
@@ -166,6 +184,8 @@ class Router:
         lexical_weight: float = 0.0,
         lexical_relative: bool = False,
         learn_lexical: bool = False,
+        dynamic_rule: DynamicRule = "cumulative",
+        min_share: float = 0.2,
     ) -> None:
         embedder = args.check_options(
             embedder,
@@ -190,6 +210,7 @@ class Router:
                 ("repel", repel, 0.0, 1.0),
                 ("abstain_quantile", abstain_quantile, 0.0, 0.5),
                 ("lexical_weight", lexical_weight, 0.0, math.inf),
+                ("min_share", min_share, 0.0, 1.0),
             ),
             flags=(
                 ("explore", explore),
@@ -221,6 +242,9 @@ class Router:
         self.lexical_weight = float(lexical_weight)
         self.lexical_relative = lexical_relative
         self.learn_lexical = learn_lexical and calibrate
+        args.check_choice("dynamic_rule", dynamic_rule, _RULES)
+        self.dynamic_rule: DynamicRule = dynamic_rule
+        self.min_share = float(min_share)
         self._lexicon = Lexicon(limit=memory_size)
         self._calibrator = (
             Calibrator(512, shortlist + 1, every=calibrate_every, quantile=self.abstain_quantile)
@@ -235,6 +259,7 @@ class Router:
         self._expertise: dict[str, str] = {}
         self._profiles: _Vec = np.zeros((16, dim), dtype=np.float32)  # blended: scored
         self._base: _Vec = np.zeros((16, dim), dtype=np.float32)  # expertise, drifted
+        self._sum = np.zeros(dim, dtype=np.float64)  # of the scored vectors: their mean centres
         self._memory: dict[str, Centroid] = {}
         self._misses: dict[str, Centroid] = {}  # tasks it failed, when `repel` > 0
         self._beta: dict[tuple[str, int], list[float]] = {}
@@ -305,6 +330,7 @@ class Router:
         if row is None:
             return
         last = len(self._names) - 1
+        self._sum -= self._profiles[row]
         if row != last:  # keep rows dense: move the last agent into the gap
             moved = self._names[last]
             self._profiles[row] = self._profiles[last]
@@ -413,8 +439,19 @@ class Router:
         order = np.argsort(-probs, kind="stable")
         ranked = tuple((names[i], float(probs[i])) for i in order)
         fit = tuple((names[i], round(float(fits[i]), 4)) for i in order)
-        count = self._count(mode, [pr for _, pr in ranked], k, p)
-        experts = tuple(name for name, _ in ranked[:count])
+        if mode == "dynamic" and self.dynamic_rule == "decompose":
+            top = picked[order[: self.k_max]]
+            chosen = decomposed(
+                self._profiles[top],
+                query,
+                self._sum / len(self._names),
+                min_share=self.min_share,
+                k_max=self.k_max,
+            )
+            experts = tuple(ranked[i][0] for i in chosen)
+        else:
+            count = self._count(mode, [pr for _, pr in ranked], k, p)
+            experts = tuple(name for name, _ in ranked[:count])
         abstain = self.min_fit > 0 and float(fits.max()) < self.min_fit
         return Route(experts, ranked, topic, mode, fit=fit, abstain=abstain)
 
@@ -441,7 +478,9 @@ class Router:
         vector = self._base[row] if memory is None else memory.blend(self._base[row], self.prior)
         if misses is not None and self.repel > 0:
             vector = vector - self.repel * misses.weight(self.prior) * misses.mean
-        self._profiles[row] = unit(vector) if self.normalize else vector
+        scored = unit(vector) if self.normalize else vector
+        self._sum += scored.astype(np.float64) - self._profiles[row]
+        self._profiles[row] = scored
         self._project(row)
 
     def _scores(

@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from agora.agents.router import RouteMode, Router
+from agora.agents.router import DynamicRule, RouteMode, Router
 from agora.embeddings import CachedEmbedder, Embedder, HashEmbedder
 from agora.errors import AgoraError, ConfigError
 from agora.evals._routing_modes import (
@@ -188,8 +188,11 @@ def make_router(
     mode: RouteMode = "top1",
     explore: bool = False,
     seed: int = 0,
+    dynamic_rule: DynamicRule = "cumulative",
 ) -> Router:
     """A `Router` with the eval's settings and one registered agent per profile.
+
+    `dynamic_rule` is the router's (``"decompose"``: the BIG-bench eval's extra row).
 
     Example:
         >>> router = make_router(make_embedder("hash"), {"geo": "capitals and rivers"})
@@ -210,6 +213,7 @@ def make_router(
         normalize=True,
         repel=0.5,
         lexical_weight=0.1,
+        dynamic_rule=dynamic_rule,
     )
     for name, text in profiles.items():
         router.register(name, text)

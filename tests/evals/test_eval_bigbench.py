@@ -28,6 +28,7 @@ from agora.evals.bigbench.methods import (
     NearestMethod,
     Ranking,
     RouterMethod,
+    default_router,
 )
 from agora.evals.bigbench.suites import BBH_SOURCES, bigbench_suite, domains_suite
 from agora.evals.routing import make_router
@@ -281,6 +282,19 @@ def test_domains_suite_scores_two_domain_coverage() -> None:
     row = report.row("router + forwarding feedback (1 rounds)")
     assert row.covers is not None and 0.0 <= row.covers.mean <= 1.0
     assert report.row("class centroid").covers is not None
+    mixed = report.row("router + forwarding feedback (1 rounds), K by decomposition")
+    assert mixed.covers is not None
+    # The same training, so the same ranking: only how many experts dynamic K takes differs.
+    assert [s.top1 for s in mixed.seeds] == [s.top1 for s in row.seeds]
+    assert [s.ece for s in mixed.seeds] == [s.ece for s in row.seeds]
+    other = run(
+        "domains",
+        embedder="hash",
+        seeds=[0],
+        learn_rounds=1,
+        router=lambda emb, seed: default_router(emb, seed),
+    )
+    assert not any("decomposition" in r.method for r in other.rows)  # a custom router: no row
     assert (
         run("domains", embedder="hash", seeds=[0], learn_rounds=0, dev=True).rows[0].covers is None
     )
@@ -363,7 +377,7 @@ def test_cli_run_writes_json_and_svg(tmp_path: Path, capsys: pytest.CaptureFixtu
     argv = ["run", "--suite", "domains", "--embedder", "hash", "--seeds", "2"]
     assert main([*argv, "--json", str(out), "--diagram", str(svg)]) == 0
     data = json.loads(out.read_text())
-    assert data["suite"] == "domains" and len(data["rows"]) == 7
+    assert data["suite"] == "domains" and len(data["rows"]) == 8
     assert svg.read_text().startswith("<svg")
     assert "Routing on domains" in capsys.readouterr().out
 

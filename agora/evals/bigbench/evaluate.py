@@ -37,6 +37,7 @@ from agora.evals.bigbench.methods import (
     Ranking,
     RouterFactory,
     RouterMethod,
+    decompose_router,
     default_router,
 )
 from agora.evals.bigbench.source import Family, load_families
@@ -299,6 +300,12 @@ def _methods(
                 seed=seed,
             )
             rows.append(("router", learned))
+        if factory is default_router:  # the same router, its dynamic K by decomposition
+            name = f"router + forwarding feedback ({learn_rounds} rounds), K by decomposition"
+            mixed = RouterMethod(
+                emb, name=name, factory=decompose_router, learn_rounds=learn_rounds, seed=seed
+            )
+            rows.append(("router", mixed))
         name = f"router + train examples + forwarding feedback ({learn_rounds} rounds)"
         taught = RouterMethod(
             emb, name=name, factory=factory, learn_rounds=learn_rounds, teach=True, seed=seed

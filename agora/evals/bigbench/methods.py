@@ -60,6 +60,8 @@ __all__ = [
     "Ranking",
     "RouterLike",
     "RouterMethod",
+    "decompose_router",
+    "default_router",
 ]
 
 #: Dynamic K's cumulative-probability threshold and cap, as in `agora.evals.routing`.
@@ -153,6 +155,18 @@ def default_router(embedder: Embedder, seed: int) -> RouterLike:
     from agora.evals.routing import make_router
 
     return make_router(embedder, {}, seed=seed)
+
+
+def decompose_router(embedder: Embedder, seed: int) -> RouterLike:
+    """`default_router` with dynamic K by decomposition (``dynamic_rule="decompose"``).
+
+    Its dynamic K takes the best-ranked expert plus every other of the first four whose share
+    of a non-negative decomposition of the task's vector is at least 0.2 (`agora.agents.Router`'s
+    ``min_share``, chosen on the dev split); top-1 and the probabilities are `default_router`'s.
+    """
+    from agora.evals.routing import make_router
+
+    return make_router(embedder, {}, seed=seed, dynamic_rule="decompose")
 
 
 class RouterMethod:
