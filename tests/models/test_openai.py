@@ -290,11 +290,20 @@ async def test_breaker_ignores_failures_of_calls_sent_before_the_last_success() 
     assert breaker.is_open
 
 
+def _request() -> Any:
+    """A request of the HTTP client the installed openai builds on (httpx, or httpx2 from 3.x)."""
+    try:
+        import httpx2 as client  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        import httpx as client
+    return client.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+
+
 def connection_error(*causes: OSError) -> openai.APIConnectionError:
     """An `APIConnectionError` over `causes`, chained the way httpx and anyio chain them."""
     inner = OSError("All connection attempts failed")
     inner.__cause__ = causes[0] if len(causes) == 1 else ExceptionGroup("attempts", list(causes))
-    error = openai.APIConnectionError(request=None)  # type: ignore[arg-type]
+    error = openai.APIConnectionError(request=_request())
     error.__cause__ = inner
     return error
 
@@ -322,7 +331,7 @@ def test_only_refused_connections_and_unknown_hosts_areunreachable(
         assert error is None
     else:
         assert isinstance(error, ModelUnavailableError) and expected in str(error)
-    assert unreachable(openai.APITimeoutError(None), "http://x:1/v1", "m") is None  # type: ignore[arg-type]
+    assert unreachable(openai.APITimeoutError(_request()), "http://x:1/v1", "m") is None
 
 
 def test_refused_hint_for_the_default_port_and_for_openai_itself() -> None:

@@ -57,7 +57,7 @@ def table(report: Report) -> Table:
             f"{row.ece.mean:.3f} ± {(row.ece.high - row.ece.low) / 2:.3f}",
             _pct(row.abstain),
             _pct(row.false_abstain),
-            *([_pct(row.covers) if row.covers else "-"] if pairs else []),
+            *([_pct(row.covers) if row.covers is not None else "-"] if pairs else []),
         )
     return out
 
