@@ -31,12 +31,16 @@ class Centroid:
         self._size = size
         self.mean: _Vec = np.zeros(dim, dtype=np.float32)
         self.count = 0
-        self._seen: set[str] = set()  # the texts folded in, while the mean is exact
+        self._seen: dict[str, int] = {}  # times each text was folded in, while the mean is exact
 
     def add(self, vector: _Vec, text: str | None = None) -> None:
-        """Fold `vector` into the mean (an exponential mean once `size` tasks were seen)."""
+        """Fold `vector` into the mean (an exponential mean once `size` tasks were seen).
+
+        A task solved again is folded in again (it counts as often as it was solved);
+        `left_out` and `blend_without` take out every copy.
+        """
         if text is not None and self.count < self._size:
-            self._seen.add(text)
+            self._seen[text] = self._seen.get(text, 0) + 1
         self.count = min(self.count + 1, self._size)
         self.mean += (vector - self.mean) / self.count
 
@@ -46,17 +50,18 @@ class Centroid:
         Outcomes are scored this way so that calibrating on tasks the agent already solved is
         not in-sample (as the baselines score their train split leave-one-out).
         """
-        total = prior + self.count
-        if text not in self._seen or total <= 1:
+        total, copies = prior + self.count, self._seen.get(text, 0)
+        if not copies or total <= copies:
             return fit
-        return (fit * total - 1.0) / (total - 1.0)
+        return (fit * total - copies) / (total - copies)
 
     def blend_without(self, profile: _Vec, vector: _Vec, text: str, prior: float) -> _Vec | None:
         """`blend` as if `vector` (the task `text`) had not been folded in (None: it was not)."""
-        total = prior + self.count
-        if text not in self._seen or total <= 1:
+        total, copies = prior + self.count, self._seen.get(text, 0)
+        if not copies or total <= copies:
             return None
-        out: _Vec = ((self.blend(profile, prior) * total - vector) / (total - 1)).astype(np.float32)
+        blend = self.blend(profile, prior)
+        out: _Vec = ((blend * total - copies * vector) / (total - copies)).astype(np.float32)
         return out
 
     def weight(self, prior: float) -> float:

@@ -10,6 +10,7 @@ import numpy.typing as npt
 import pytest
 
 from agora import ConfigError
+from agora.agents._router_learn import Centroid
 from agora.agents.router import Router
 from agora.embeddings import HashEmbedder
 from agora.evals.bigbench.metrics import ece
@@ -51,16 +52,31 @@ def test_the_solved_task_mean_outweighs_a_few_outliers() -> None:
 
 
 def test_the_profile_counts_less_as_solved_tasks_accumulate() -> None:
-    table = {"A": [1.0, 0.0], "t": [0.0, 1.0]}
+    table = {"A": [1.0, 0.0], "t": [0.0, 1.0]} | {f"t{i}": [0.0, 1.0] for i in range(12)}
     router = Router(TableEmbedder(table), drift=0.0, prior=4.0, calibrate=False)  # type: ignore[arg-type]
     router.register("A", "A")
     fits = []
-    for _ in range(12):
-        router.record(router.route("t"), "A", True, task="t")
+    for i in range(12):  # twelve different tasks that all look like "t"
+        router.record(router.route(f"t{i}"), "A", True, task=f"t{i}")
         fits.append(router.route("t").best_fit())
     assert fits[0] == pytest.approx(1 / 5, abs=1e-3)  # n / (n + prior) with n = 1
     assert fits[-1] == pytest.approx(12 / 16, abs=1e-3)
     assert fits == sorted(fits)
+
+
+def test_a_task_solved_again_is_left_out_whole() -> None:
+    memory = Centroid(8, 2)
+    task = np.asarray([0.0, 1.0], np.float32)
+    for _ in range(3):
+        memory.add(task, "t")
+    memory.add(np.asarray([1.0, 0.0], np.float32), "u")
+    profile = np.asarray([1.0, 0.0], np.float32)
+    fit = float(memory.blend(profile, 4.0) @ task)  # (0 * 4 + 3) / 8
+    assert fit == pytest.approx(3 / 8)
+    assert memory.left_out(fit, "t", 4.0) == pytest.approx(0.0)  # all three copies out
+    without = memory.blend_without(profile, task, "t", 4.0)
+    assert without is not None and float(without @ task) == pytest.approx(0.0, abs=1e-6)
+    assert memory.left_out(fit, "never", 4.0) == fit
 
 
 def _noisy_outcomes(router: Router, rounds: int, seed: int) -> tuple[list[float], list[bool]]:
