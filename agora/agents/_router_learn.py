@@ -39,7 +39,9 @@ class Centroid:
         A task solved again is folded in again (it counts as often as it was solved);
         `left_out` and `blend_without` take out every copy.
         """
-        if text is not None and self.count < self._size:
+        if self.count >= self._size:  # exponential from here on: no copy is whole any more
+            self._seen.clear()
+        elif text is not None:
             self._seen[text] = self._seen.get(text, 0) + 1
         self.count = min(self.count + 1, self._size)
         self.mean += (vector - self.mean) / self.count

@@ -69,7 +69,7 @@ from agora.agents._router_lexical import Lexicon, words
 from agora.agents._router_mix import decomposed
 from agora.agents._router_route import Route, RouteMode
 from agora.embeddings.cached import CachedEmbedder
-from agora.errors import UserError
+from agora.errors import ConfigError, UserError
 
 if TYPE_CHECKING:
     from agora.embeddings import Embedder
@@ -241,7 +241,12 @@ class Router:
         self.normalize = normalize
         self.lexical_weight = float(lexical_weight)
         self.lexical_relative = lexical_relative
-        self.learn_lexical = learn_lexical and calibrate
+        if learn_lexical and not calibrate:
+            raise ConfigError(
+                "Router learn_lexical=True needs calibrate=True (the weight is refit from "
+                "recorded outcomes); pass calibrate=True or leave learn_lexical off"
+            )
+        self.learn_lexical = learn_lexical
         args.check_choice("dynamic_rule", dynamic_rule, _RULES)
         self.dynamic_rule: DynamicRule = dynamic_rule
         self.min_share = float(min_share)
@@ -441,10 +446,13 @@ class Router:
         fit = tuple((names[i], round(float(fits[i]), 4)) for i in order)
         if mode == "dynamic" and self.dynamic_rule == "decompose":
             top = picked[order[: self.k_max]]
+            # Centred on the mean of every agent, unless these are all of them (their centred
+            # vectors would then sum to zero and one direction be lost).
+            centre = self._sum / len(self._names) if len(self._names) > len(top) else self._sum * 0
             chosen = decomposed(
                 self._profiles[top],
                 query,
-                self._sum / len(self._names),
+                centre,
                 min_share=self.min_share,
                 k_max=self.k_max,
             )

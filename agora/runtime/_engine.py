@@ -598,7 +598,7 @@ def _route_record(step: StepRecord, task: str) -> RouteRecord:
         route=Route.from_dict(step.route),
         chosen=(step.agent,) if answered else tuple(step.envelope.recipients),
         consult=isinstance(payload, Split) and payload.mode == "experts",
-        forwarded=isinstance(payload, Forward),
+        forwarded=isinstance(payload, Forward) and not payload.contribution,
     )
 
 

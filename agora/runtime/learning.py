@@ -1,14 +1,15 @@
 """Learning from a judged run: router reliabilities, profiles and edge weights.
 
 `learn` is what `Team.feedback` calls. For every routing choice in the run it grades the
-agents chosen — the run's grade for the agent that answered or got the task, a failing grade
-for one that got the task and forwarded it on whole (it did not solve it: the router learns
-to send such tasks straight to whoever did); in a consult, the run's grade for the experts
-whose answer agreed with the final one and, when the run was right, a failing grade for those
-who disagreed — records the grades in the router (Beta
-reliability per topic; profile drift and solved-task memory on success) and moves the
-weights of the edges used toward the grades (`Network.reinforce`). A run without routing
-choices reinforces the edges its envelopes travelled.
+agents chosen: the run's grade for the agent that answered or got the task; a failing grade
+for one that got the task and forwarded it on whole, adding nothing, when the holder could
+have sent it straight to the agent that answered (the router learns to do that); in a
+consult, the run's grade for the experts whose answer agreed with the final one and, when the
+run was right, a failing grade for those who disagreed. It records the grades in the router
+(Beta reliability per topic; profile drift and solved-task memory on success) and moves the
+weights of the edges used toward their grades (`Network.reinforce`; an edge of a plain route
+takes the run's grade). A run without routing choices reinforces the edges its envelopes
+travelled.
 
 Example:
     >>> from agora.runtime.network import Network
@@ -50,13 +51,17 @@ def grades(result: Result, success: float) -> list[tuple[int, str, float]]:
 
 
 def _passed_on(result: Result, index: int, expert: str) -> bool:
-    """Whether `expert`, given the task of route `index`, forwarded it on whole.
+    """Whether `expert`, given the task of route `index`, forwarded it on whole to no purpose.
 
     Its own routing choice on the same task comes later in `result.routes`; an expert that
-    answered (or split) the task is not one that passed it on.
+    answered, split the task or added a contribution to it is not one that passed it on. Nor
+    is one whose holder could not have reached the agent that answered (it was not among the
+    holder's candidates): then the forward was the way to the answer.
     """
     record = result.routes[index]
     if expert == record.holder:
+        return False
+    if result.answered_by not in {name for name, _ in record.route.ranked}:
         return False
     later = result.routes[index + 1 :]
     return any(r.holder == expert and r.task == record.task and r.forwarded for r in later)

@@ -23,8 +23,10 @@ class RouteRecord:
         chosen: who the task went to: the holder itself when it answered, the recipients of
             its forward, split or consult otherwise.
         consult: whether `chosen` were consulted on the whole task (their answers compared).
-        forwarded: whether the holder passed the task on whole (a forward): it did not
-            answer it, so `Team.feedback` does not credit it with the run's grade.
+        forwarded: whether the holder passed the task on whole (a forward with no
+            contribution of its own): it did not answer it, so `Team.feedback` does not
+            credit it with the run's grade when the agent that answered was among its own
+            holder's candidates.
     """
 
     holder: str

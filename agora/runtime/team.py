@@ -282,7 +282,8 @@ class Team:
         """Tell the team how a run went, so its router and edges learn (1/True right, 0 wrong).
 
         Each expert the router chose gets the grade, except one that forwarded the task on
-        whole, which gets 0 (it did not solve it); in a consult, those who disagreed with
+        whole with no contribution when the agent that answered was among the holder's
+        candidates, which gets 0 (it did not solve it); in a consult, those who disagreed with
         the final answer get the opposite of a good grade. The edges the task used move
         toward it (AgentNet's rule), and weak ones are pruned.
 

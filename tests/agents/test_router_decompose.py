@@ -146,3 +146,14 @@ def test_bad_decompose_settings_name_the_argument(kwargs: dict[str, object], nam
     with pytest.raises(ConfigError, match=name) as caught:
         Router(HashEmbedder(), **kwargs)  # type: ignore[arg-type]
     assert isinstance(caught.value, UserError)
+
+
+def test_decompose_takes_both_of_a_two_agent_router() -> None:
+    # With as many agents as the rule weighs, centring on their mean would make their
+    # vectors opposite and leave one direction: the rule then does not centre.
+    router = Router(HashEmbedder(), mode="dynamic", dynamic_rule="decompose", temperature=0.01)
+    router.register("geo", EXPERTS["geo"])
+    router.register("chem", EXPERTS["chem"])
+    mixed = router.embed(EXPERTS["geo"]) + router.embed(EXPERTS["chem"])
+    assert set(router.route(mixed / np.linalg.norm(mixed)).experts) == {"geo", "chem"}
+    assert router.route(router.embed(EXPERTS["geo"])).experts == ("geo",)

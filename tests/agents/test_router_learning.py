@@ -79,6 +79,18 @@ def test_a_task_solved_again_is_left_out_whole() -> None:
     assert memory.left_out(fit, "never", 4.0) == fit
 
 
+def test_leave_one_out_stops_once_the_mean_turns_exponential() -> None:
+    memory = Centroid(4, 2)
+    task = np.asarray([0.0, 1.0], np.float32)
+    for _ in range(3):
+        memory.add(task, "t")
+    assert memory.left_out(0.5, "t", 4.0) != 0.5
+    for i in range(10):  # past `size`: "t" fades from the mean, so no whole copy is left
+        memory.add(np.asarray([1.0, 0.0], np.float32), f"u{i}")
+    assert memory.left_out(0.5, "t", 4.0) == 0.5
+    assert memory.blend_without(task, task, "t", 4.0) is None
+
+
 def _noisy_outcomes(router: Router, rounds: int, seed: int) -> tuple[list[float], list[bool]]:
     """Route mixed-up tasks: the router's evidence is right only about 70% of the time."""
     rng = np.random.default_rng(seed)

@@ -154,17 +154,9 @@ def test_learned_lexical_weight_follows_whether_the_words_predict_success(
         assert router.lexical_weight == 0.0  # the words mislead: they stop counting
 
 
-def test_learned_lexical_weight_stays_put_without_calibration_and_is_checked() -> None:
-    router = Router(
-        ConstantEmbedder(),  # type: ignore[arg-type]
-        lexical_weight=0.1,
-        learn_lexical=True,
-        calibrate=False,
-    )
-    router.register("K", "kiwi")
-    router.register("P", "plum")
-    _outcomes(router, lexical_helps=True)
-    assert router.lexical_weight == 0.1 and not router.learn_lexical
+def test_learned_lexical_weight_needs_calibration_and_is_checked() -> None:
+    with pytest.raises(ConfigError, match="learn_lexical=True needs calibrate=True"):
+        Router(ConstantEmbedder(), learn_lexical=True, calibrate=False)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="learn_lexical"):
         Router(ConstantEmbedder(), learn_lexical="yes")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="lexical_relative"):

@@ -336,25 +336,37 @@ def test_a_consulted_expert_that_forwarded_its_part_is_credited_with_the_answer(
     assert graded == {"geo": 1.0, "chem": 1.0}  # before: geo's part was answered by helper
 
 
-def test_an_expert_that_forwarded_the_task_on_whole_is_not_credited_with_the_answer() -> None:
-    from agora.runtime.learning import grades
+def _forwarding_team(*, direct: bool, contribution: str = "") -> tuple[Team, Router]:
+    """entry -> geo -> helper (who answers); with `direct`, entry could reach helper too."""
 
     def forwarding(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
         if schema is not None and '"helper"' in json.dumps(schema):
-            return json.dumps({"action": "forward", "to": "helper", "reason": ""})
+            decision = {"action": "forward", "to": "helper", "reason": ""}
+            if contribution:
+                decision["contribution"] = contribution
+            return json.dumps(decision)
         return json.dumps({"action": "answer", "answer": "theirs"})
 
     entry = Agent("entry", ScriptedModel([]), "", policy="router")
     geo = Agent("geo", FunctionModel(forwarding), EXPERTS["geo"])
     chem = Agent("chem", answering("chem says"), EXPERTS["chem"])
     helper = Agent("helper", answering("theirs"), "anything")
+    edges = [("entry", "geo"), ("entry", "chem"), ("geo", "helper")]
     router = Router(HashEmbedder())
     team = Team(
         [entry, geo, chem, helper],
-        [("entry", "geo"), ("entry", "chem"), ("geo", "helper")],
+        [*edges, ("entry", "helper")] if direct else edges,
         router=router,
     )
-    result = team.run_sync("Which river crosses the capital of Egypt?")
+    return team, router
+
+
+def test_an_expert_that_forwarded_the_task_on_whole_is_not_credited_with_the_answer() -> None:
+    from agora.runtime.learning import grades
+
+    team, router = _forwarding_team(direct=True)
+    task = "Which river crosses the capital of Egypt?"
+    result = team.run_sync(task)
     assert result.answered_by == "helper"
     assert [(r.holder, r.chosen, r.forwarded) for r in result.routes[:2]] == [
         ("entry", ("geo",), True),  # the entry's router policy forwards too
@@ -365,9 +377,21 @@ def test_an_expert_that_forwarded_the_task_on_whole_is_not_credited_with_the_ans
     assert all(grade == 0.0 for _, _, grade in grades(result, 0.0))
     before = team.network.weight("entry", "geo")
     team.feedback(result, True)
-    topic = router.topic_of("Which river crosses the capital of Egypt?")
+    topic = router.topic_of(task)
     assert router.reliability("geo", topic) < 0.5 < router.reliability("helper", topic)
     assert team.network.weight("entry", "geo") >= before  # the edge was on the right path
+
+
+def test_a_forward_that_was_the_only_way_or_added_work_keeps_the_runs_grade() -> None:
+    from agora.runtime.learning import grades
+
+    for team, _ in (
+        _forwarding_team(direct=False),
+        _forwarding_team(direct=True, contribution="x"),
+    ):
+        result = team.run_sync("Which river crosses the capital of Egypt?")
+        assert result.answered_by == "helper"
+        assert (0, "geo", 1.0) in grades(result, 1.0)
 
 
 def test_disconnecting_a_pruned_edge_forgets_it() -> None:
