@@ -414,3 +414,19 @@ def test_embedded_model_picks_on_a_small_sample() -> None:
     )
     row = report.row(next(r.method for r in report.rows if r.kind == "model"))
     assert row.n_test == 3 and 0.0 <= row.top1.mean <= 1.0
+
+
+def test_ece_floor_is_what_sampling_alone_gives_a_calibrated_method() -> None:
+    assert metrics.ece_floor([]) == 0.0
+    assert metrics.ece_floor([1.0] * 40) == 0.0  # certain and right: no sampling error
+    small, large = metrics.ece_floor([0.7] * 50), metrics.ece_floor([0.7] * 5000)
+    assert 0.03 < small < 0.12 and large < 0.02 and large < small  # shrinks as 1/sqrt(n)
+    assert metrics.ece_floor([0.7] * 50, seed=1) != small  # a draw, seeded
+
+
+def test_rows_carry_the_ece_floor() -> None:
+    report = run("domains", embedder="hash", seeds=[0], learn_rounds=0)
+    for row in report.rows:
+        assert row.ece_floor is not None and 0.0 <= row.ece_floor.mean <= 1.0
+        assert row.seeds[0].ece_floor == row.ece_floor.mean
+    assert any(row.ece_floor.mean > 0 for row in report.rows if row.ece_floor is not None)

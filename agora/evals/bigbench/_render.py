@@ -20,6 +20,7 @@ COLUMNS = (
     "dynamic K right",
     "mean K",
     "ECE",
+    "ECE floor",
     "abstains, no expert",
     "abstains, in family",
 )
@@ -55,6 +56,7 @@ def table(report: Report) -> Table:
             _pct(row.dynamic),
             f"{row.mean_k.mean:.2f} ± {half_k:.2f}",
             f"{row.ece.mean:.3f} ± {(row.ece.high - row.ece.low) / 2:.3f}",
+            "-" if row.ece_floor is None else f"{row.ece_floor.mean:.3f}",
             _pct(row.abstain),
             _pct(row.false_abstain),
             *([_pct(row.covers) if row.covers is not None else "-"] if pairs else []),

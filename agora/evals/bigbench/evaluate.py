@@ -140,6 +140,9 @@ class SeedScore:
     unseen: int
     covers: float | None = None
     """Share of two-family texts whose every family dynamic K took (``domains`` suite)."""
+    ece_floor: float = 0.0
+    """The ECE a perfectly calibrated method with these confidences scores on as many
+    examples (`metrics.ece_floor`): what sampling alone puts into `ece`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +173,8 @@ class Row:
     seeds: list[SeedScore]
     covers: Interval | None = None
     """`SeedScore.covers` over seeds (None when the suite has no two-family texts)."""
+    ece_floor: Interval | None = None
+    """`SeedScore.ece_floor` over seeds."""
 
 
 @dataclass(kw_only=True)
@@ -220,6 +225,7 @@ def score(method: Method, split: Split, *, sample: int | None = None) -> tuple[S
         covers = sum(took) / len(took)
     right = [top(r, 1, e.family) for r, e in zip(ranked, test, strict=True)]
     confidences = [r.ranked[0][1] if r.ranked else 0.0 for r in ranked]
+    clipped = [min(1.0, max(0.0, c)) for c in confidences]
     chosen = [r.dynamic() for r in ranked]
     result = SeedScore(
         seed=split.seed,
@@ -227,7 +233,8 @@ def score(method: Method, split: Split, *, sample: int | None = None) -> tuple[S
         top_k=sum(top(r, TOP_K, e.family) for r, e in zip(ranked, test, strict=True)) / n,
         dynamic=sum(e.family in c for c, e in zip(chosen, test, strict=True)) / n,
         mean_k=sum(len(c) for c in chosen) / n,
-        ece=metrics.ece([min(1.0, max(0.0, c)) for c in confidences], right),
+        ece=metrics.ece(clipped, right),
+        ece_floor=metrics.ece_floor(clipped, seed=split.seed),
         abstain=sum(r.abstain for r in away) / max(1, len(away)),
         false_abstain=sum(r.abstain for r in ranked) / n,
         test=len(test),
@@ -261,6 +268,7 @@ def _row(method: str, kind: str, seeds: list[SeedScore], pairs: list[Any]) -> Ro
         covers=_interval(covered)
         if (covered := [s.covers for s in seeds if s.covers is not None])
         else None,
+        ece_floor=_interval([s.ece_floor for s in seeds]),
     )
 
 

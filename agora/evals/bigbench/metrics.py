@@ -5,6 +5,9 @@
   (the one that crosses it included), at most ``k_max`` (Harder Tasks Need More Experts).
 - **ECE** (expected calibration error): the top-1 confidences are put in 15 equal-width bins;
   ECE is the bins' mean ``|accuracy - confidence|``, weighted by how many they hold.
+- **ECE floor**: the ECE a perfectly calibrated method with the same confidences would score
+  on as many examples (outcomes drawn with the confidences' own chances; `ece_floor`): on a
+  few hundred examples ECE is well above 0 from sampling alone.
 - **abstention**: the share of examples from families with no expert for which the method says
   no expert fits, and the share of in-family examples it wrongly abstains on.
 
@@ -18,12 +21,13 @@ Example:
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agora.errors import UserError
 
-__all__ = ["BINS", "Bin", "dynamic_count", "ece", "reliability"]
+__all__ = ["BINS", "Bin", "dynamic_count", "ece", "ece_floor", "reliability"]
 
 #: Confidence bins of ECE and of the reliability diagram.
 BINS = 15
@@ -89,6 +93,31 @@ def ece(confidences: Sequence[float], correct: Sequence[bool], bins: int = BINS)
     if total == 0:
         return 0.0
     return sum(b.count * abs(b.accuracy - b.confidence) for b in table) / total
+
+
+def ece_floor(
+    confidences: Sequence[float], bins: int = BINS, *, draws: int = 200, seed: int = 0
+) -> float:
+    """The mean ECE of a perfectly calibrated method with these top-1 `confidences`.
+
+    Each draw makes every example right with the chance its confidence states and scores the
+    ECE; the mean over `draws` is what sampling alone adds on this many examples (0 when
+    empty).
+
+    Example:
+        >>> ece_floor([1.0] * 50)
+        0.0
+        >>> 0.02 < ece_floor([0.7] * 100) < 0.1
+        True
+    """
+    if not confidences:
+        return 0.0
+    rng = random.Random(seed)
+    total = 0.0
+    for _ in range(draws):
+        outcomes = [rng.random() < c for c in confidences]
+        total += ece(confidences, outcomes, bins)
+    return total / draws
 
 
 def dynamic_count(probs: Sequence[float], *, p: float, k_max: int) -> int:
