@@ -269,6 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for text in tasks:  # text routes below: the embeddings are cached, as excluded above
         router.embed(text)
     router.lexical_weight = LEXICAL_WEIGHT
+    router.lexical_relative = True  # as make_router sets it
     by_text = [
         (
             f"learned: dynamic, task text, lexical {LEXICAL_WEIGHT}",
