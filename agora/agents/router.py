@@ -138,7 +138,8 @@ class Router:
             order until their probabilities reach ``p``) or ``"decompose"`` (the best-ranked
             one plus every other of the first ``k_max`` whose share of a non-negative
             least-squares decomposition of the task's vector onto theirs, all centred on the
-            mean agent vector, is at least ``min_share``; ``p`` is then unused). Decompose
+            mean agent vector (not centred when those are all the agents), is at least
+            ``min_share``; ``p`` is then unused). Decompose
             takes both experts of a task that needs two fields far more often at a small
             cost in experts per ordinary task (see `docs/evals.md`, *Dynamic K by
             decomposition*).
