@@ -28,6 +28,7 @@ def load(name: str) -> ModuleType:
 
 
 routing_speed = load("routing_speed")
+router_dev = load("router_dev")
 network_overhead = load("network_overhead")
 
 
@@ -104,3 +105,14 @@ def test_the_chain_benchmark_carries_each_agents_work_to_the_next() -> None:
 
     state = asyncio.run(chain.bare_chain(bare_call).ainvoke({"text": "go"}))
     assert state["text"] == chain.FINISHED
+
+
+def test_router_dev_compares_variants_on_the_dev_split(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--suite", "domains", "--seeds", "1", "--variants", "default,rw0", "--embedder", "hash"]
+    assert router_dev.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "domains DEV split, 1 seed(s)" in out
+    for row in ("class centroid", "default fwd", "default taught", "rw0 fwd", "rw0 taught"):
+        assert row in out
+    with pytest.raises(SystemExit):
+        router_dev.main(["--variants", "nope"])
