@@ -6,6 +6,7 @@
 - `start_llamacpp_server`: llama-cpp-python's real server on a GGUF file, as a subprocess
   (see `agora.testing.llamacpp_server`; needs the ``server`` extra).
 - `minimal_instance`: a small JSON document valid for a JSON Schema.
+- `TableEmbedder`: an embedder that looks each text up in a table of vectors.
 
 Example:
     >>> from agora.testing import ScriptedModel
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from agora.models.scripted import FunctionModel, ScriptedModel, Step
 
 if TYPE_CHECKING:
+    from agora.testing.embedders import TableEmbedder
     from agora.testing.llamacpp_server import LlamaCppServer, free_port, start_llamacpp_server
     from agora.testing.openai_server import (
         ServerHandle,
@@ -37,6 +39,7 @@ __all__ = [
     "ServerHandle",
     "ServerOptions",
     "Step",
+    "TableEmbedder",
     "free_port",
     "minimal_instance",
     "serve_openai",
@@ -56,6 +59,7 @@ _LAZY = {
     "start_server_process": "agora.testing.openai_server",
     "stop_server_process": "agora.testing.openai_server",
     "minimal_instance": "agora.testing.schema_instance",
+    "TableEmbedder": "agora.testing.embedders",
 }
 
 

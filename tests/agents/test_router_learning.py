@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pytest
 
 from agora import ConfigError
@@ -14,17 +12,7 @@ from agora.agents._router_learn import Centroid
 from agora.agents.router import Router
 from agora.embeddings import HashEmbedder
 from agora.evals.bigbench.metrics import ece
-
-
-class TableEmbedder:
-    """Looks texts up in a table of vectors (unit-normalized)."""
-
-    def __init__(self, table: dict[str, Any]) -> None:
-        self.table = {k: np.asarray(v, np.float32) / np.linalg.norm(v) for k, v in table.items()}
-        self.dim = len(next(iter(table.values())))
-
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        return np.stack([self.table[t] for t in texts])
+from agora.testing import TableEmbedder
 
 
 def test_the_solved_task_mean_outweighs_a_few_outliers() -> None:

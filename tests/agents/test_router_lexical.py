@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -12,17 +11,7 @@ import pytest
 from agora import ConfigError
 from agora.agents._router_lexical import Lexicon, words
 from agora.agents.router import Router
-
-
-class TableEmbedder:
-    """Looks texts up in a table of vectors (unit-normalized)."""
-
-    def __init__(self, table: dict[str, Any]) -> None:
-        self.table = {k: np.asarray(v, np.float32) / np.linalg.norm(v) for k, v in table.items()}
-        self.dim = len(next(iter(table.values())))
-
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        return np.stack([self.table[t] for t in texts])
+from agora.testing import TableEmbedder
 
 
 def test_scores_are_scaled_and_a_left_out_task_scores_as_if_never_added() -> None:

@@ -382,6 +382,14 @@ def test_cli_bad_input_is_a_typed_error(
     assert "UserError" in err and needle in err
 
 
+def test_cli_json_folder_fails_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["--json", str(tmp_path), "--embedder", "hash"]) == 1
+    err = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
+    assert "ConfigError" in err and "is a folder; give a file path" in err and "seed" not in err
+
+
 def test_cli_missing_sdist_names_the_fetch_command(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

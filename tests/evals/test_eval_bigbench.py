@@ -387,6 +387,10 @@ def test_cli_errors_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "ConfigError" in capsys.readouterr().err
     assert main(["run", "--suite", "domains", "--router", "no.such:thing"]) == 1
     assert "UserError" in capsys.readouterr().err
+    # A folder as --json fails before the run, not after it (the results would be lost).
+    assert main(["run", "--suite", "domains", "--embedder", "hash", "--json", str(tmp_path)]) == 1
+    err = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
+    assert "ConfigError" in err and "is a folder; give a file path" in err and "seed 0" not in err
 
 
 def test_svg_escapes_names() -> None:

@@ -8,12 +8,12 @@ Example:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from agora.errors import AgoraError, UserError
+from agora.evals._synthetic import check_out, fail, write_json
 
 __all__ = ["main"]
 
@@ -59,6 +59,7 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.seeds < 1:
         raise UserError(f"--seeds must be >= 1, got {args.seeds}")
+    check_out(args.json)  # before the run: a folder given as --json would lose its results
     if args.max_tokens < 1:
         raise UserError(f"--max-tokens must be >= 1, got {args.max_tokens}")
     variants = VARIANTS if not args.variants else tuple(args.variants.split(","))
@@ -84,8 +85,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     render(report)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report.to_dict(), indent=1), encoding="utf-8")
+        write_json(args.json, report.to_dict())
         _progress(f"wrote {args.json}")
     return 0
 
@@ -96,7 +96,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except AgoraError as exc:
-        from rich.console import Console
-
-        Console(stderr=True).print(f"[red]{type(exc).__name__}[/]: {exc}", highlight=False)
-        return 1
+        return fail(exc)

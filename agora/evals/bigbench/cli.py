@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from agora.errors import AgoraError, UserError
+from agora.evals._synthetic import check_out, fail, write_json
 from agora.evals.bigbench.methods import RouterFactory, default_router
 
 __all__ = ["main"]
@@ -78,6 +78,7 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.seeds < 1:
         raise UserError("--seeds must be >= 1")
+    check_out(args.json)  # before the run: a folder given as --json would lose its results
     report = run(
         args.suite,
         embedder=args.embedder,
@@ -93,8 +94,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     render(report)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report.to_dict(), indent=1), encoding="utf-8")
+        write_json(args.json, report.to_dict())
         _progress(f"wrote {args.json}")
     if args.diagram:
         panels = {row.method: row.reliability for row in report.rows}
@@ -114,7 +114,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         return _run(args)
     except AgoraError as exc:
-        from rich.console import Console
-
-        Console(stderr=True).print(f"[red]{type(exc).__name__}[/]: {exc}", highlight=False)
-        return 1
+        return fail(exc)
