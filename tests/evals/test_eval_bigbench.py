@@ -379,7 +379,16 @@ def test_cli_run_writes_json_and_svg(tmp_path: Path, capsys: pytest.CaptureFixtu
     data = json.loads(out.read_text())
     assert data["suite"] == "domains" and len(data["rows"]) == 8
     assert svg.read_text().startswith("<svg")
-    assert "Routing on domains" in capsys.readouterr().out
+    out_text = capsys.readouterr().out
+    assert "Routing on domains" in out_text and "paired by seed" in out_text
+    # every router row (5) against every baseline (3), with seed counts that add up
+    assert len(data["paired"]) == 15
+    rows = {r["method"]: r for r in data["rows"]}
+    for p in data["paired"]:
+        assert p["ahead"] + p["level"] + p["behind"] == 2
+        mine, theirs = rows[p["method"]]["seeds"], rows[p["baseline"]]["seeds"]
+        mean = sum(a["top1"] - b["top1"] for a, b in zip(mine, theirs, strict=True)) / 2
+        assert p["diff"]["mean"] == pytest.approx(mean)
 
 
 def test_cli_errors_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -64,6 +64,30 @@ def table(report: Report) -> Table:
     return out
 
 
+def paired_table(report: Report) -> Table:
+    """Router rows minus each baseline, top-1 in points, paired by seed."""
+    bases = list(dict.fromkeys(p.baseline for p in report.paired))
+    out = Table(
+        title="top-1 minus each baseline, paired by seed: points ± 95% CI half-width "
+        "(seeds ahead / level / behind)",
+        box=box.SIMPLE_HEAD,
+    )
+    out.add_column("method", justify="left")
+    for base in bases:
+        out.add_column(base, justify="right")
+    for method in dict.fromkeys(p.method for p in report.paired):
+        cells = {p.baseline: p for p in report.paired if p.method == method}
+        out.add_row(
+            method,
+            *(
+                f"{100 * c.diff.mean:+.2f} ± {50 * (c.diff.high - c.diff.low):.2f} "
+                f"({c.ahead}/{c.level}/{c.behind})"
+                for c in (cells[b] for b in bases)
+            ),
+        )
+    return out
+
+
 def render(report: Report, console: Console | None = None) -> None:
     """Print `report` on `console` (default: standard output).
 
@@ -78,6 +102,8 @@ def render(report: Report, console: Console | None = None) -> None:
     """
     console = console or Console()
     console.print(table(report))
+    if report.paired:
+        console.print(paired_table(report))
     n = {row.method: (row.n_test, row.n_unseen) for row in report.rows}
     if n:
         test, unseen = next(iter(n.values()))

@@ -51,7 +51,18 @@ from agora.evals.bigbench.suites import (
 from agora.evals.stats import mean_ci
 from agora.models.base import Model
 
-__all__ = ["TOP_K", "Interval", "Report", "Row", "SeedScore", "Split", "make_split", "run"]
+__all__ = [
+    "TOP_K",
+    "Interval",
+    "Paired",
+    "Report",
+    "Row",
+    "SeedScore",
+    "Split",
+    "make_split",
+    "paired",
+    "run",
+]
 
 #: The K of top-K (the `Router` default).
 TOP_K = 3
@@ -177,6 +188,61 @@ class Row:
     """`SeedScore.ece_floor` over seeds."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Paired:
+    """A router row's top-1 minus a baseline's, paired by seed (the same split each seed).
+
+    Attributes:
+        method: the router row.
+        baseline: the baseline row.
+        diff: the mean per-seed difference (a share; negative when behind) and its 95%
+            Student-t interval over seeds.
+        ahead: seeds on which the router row is ahead; `level` and `behind` likewise.
+    """
+
+    method: str
+    baseline: str
+    diff: Interval
+    ahead: int
+    level: int
+    behind: int
+
+
+def paired(rows: Sequence[Row]) -> list[Paired]:
+    """Every router row against every baseline row, paired by seed.
+
+    Example:
+        >>> s = [SeedScore(seed=0, top1=t, top_k=t, dynamic=t, mean_k=1.0, ece=0.0, abstain=0.0,
+        ...                false_abstain=0.0, test=1, unseen=1) for t in (0.9, 0.8)]
+        >>> i = Interval(0.0, 0.0, 0.0)
+        >>> rows = [Row(method=m, kind=k, top1=i, top_k=i, dynamic=i, mean_k=i, ece=i,
+        ...             abstain=i, false_abstain=i, n_test=1, n_unseen=1, reliability=[],
+        ...             seeds=[x]) for m, k, x in (("r", "router", s[0]), ("b", "baseline", s[1]))]
+        >>> p = paired(rows)[0]
+        >>> (p.method, p.baseline, round(p.diff.mean, 3), p.ahead, p.behind)
+        ('r', 'b', 0.1, 1, 0)
+    """
+    out: list[Paired] = []
+    for row in rows:
+        if row.kind != "router":
+            continue
+        for base in rows:
+            if base.kind != "baseline":
+                continue
+            diffs = [a.top1 - b.top1 for a, b in zip(row.seeds, base.seeds, strict=True)]
+            out.append(
+                Paired(
+                    method=row.method,
+                    baseline=base.method,
+                    diff=Interval(*mean_ci(diffs)),
+                    ahead=sum(d > 0 for d in diffs),
+                    level=sum(d == 0 for d in diffs),
+                    behind=sum(d < 0 for d in diffs),
+                )
+            )
+    return out
+
+
 @dataclass(kw_only=True)
 class Report:
     """Everything one run measured."""
@@ -190,6 +256,8 @@ class Report:
     dev: bool = False
     """Scored on a dev split carved from train (`make_split`), not on the test split."""
     rows: list[Row] = field(default_factory=list)
+    paired: list[Paired] = field(default_factory=list)
+    """Router rows minus baseline rows, top-1 paired by seed (`paired`)."""
 
     def row(self, method: str) -> Row:
         """The row whose method name is `method`."""
@@ -404,4 +472,5 @@ def run(
             entry[1].append(result)
             entry[2].extend(pairs)
     report.rows = [_row(name, kind, s, p) for name, (kind, s, p) in scores.items()]
+    report.paired = paired(report.rows)
     return report
