@@ -15,6 +15,8 @@ Variants change one setting of `make_router` (the eval's router) at a time:
 - ``absolute``: ``lexical_relative=False`` (BM25 as a share of the most the query can score);
 - ``learn``: ``learn_lexical=True`` (the lexical weight refit from outcomes);
 - ``rw0.1`` / ``rw0``: ``reliability_weight`` 0.1 / 0.
+- ``drift0``: ``drift`` 0 (profiles do not move toward solved tasks; the solved-task mean
+  still does).
 
 Columns: top-1 %, ECE, the ECE floor (`agora.evals.bigbench.metrics.ece_floor`), means over
 seeds. Needs the BIG-bench sdist for ``bbh`` and ``all`` (``python -m agora.evals.bigbench
@@ -43,6 +45,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "learn": {"learn_lexical": True},
     "rw0.1": {"reliability_weight": 0.1},
     "rw0": {"reliability_weight": 0.0},
+    "drift0": {"drift": 0.0},
 }
 
 

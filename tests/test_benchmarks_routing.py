@@ -29,6 +29,7 @@ def load(name: str) -> ModuleType:
 
 routing_speed = load("routing_speed")
 router_dev = load("router_dev")
+calibration_dev = load("calibration_dev")
 network_overhead = load("network_overhead")
 
 
@@ -116,3 +117,26 @@ def test_router_dev_compares_variants_on_the_dev_split(capsys: pytest.CaptureFix
         assert row in out
     with pytest.raises(SystemExit):
         router_dev.main(["--variants", "nope"])
+
+
+def test_calibration_dev_rescales_the_learned_temperature(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["--seeds", "1", "--factors", "0.5,2", "--embedder", "hash"]
+    assert calibration_dev.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "domains DEV split, 1 seed(s): learned temperature x factor" in out
+    rows = [line.split() for line in out.splitlines() if line.startswith(("forwarding", "taught"))]
+    assert [(r[0], r[1]) for r in rows] == [
+        ("forwarding", "0.50"),
+        ("forwarding", "2.00"),
+        ("taught", "0.50"),
+        ("taught", "2.00"),
+    ]
+    # A softer temperature lowers the confidences of the same picks: conf - acc falls.
+    by = {(r[0], r[1]): float(r[4]) for r in rows}
+    assert by["forwarding", "2.00"] < by["forwarding", "0.50"]
+    assert by["taught", "2.00"] < by["taught", "0.50"]
+    for bad in (["--factors", "0,1"], ["--factors", "x"], ["--seeds", "0"]):
+        with pytest.raises(SystemExit):
+            calibration_dev.main(bad)
