@@ -5,6 +5,8 @@ Each raises `UserError` naming the argument, before the router changes anything.
 
 from __future__ import annotations
 
+import math
+import numbers
 import operator
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
@@ -27,31 +29,95 @@ if TYPE_CHECKING:
     from agora.embeddings import Embedder
 
 
+#: The settings a `Router` keeps as attributes, with what each takes: ``("count", ())`` an
+#: int >= 1, ``("range", (low, high))`` a number in [low, high], ``("flag", ())`` a bool,
+#: ``("choice", names)`` one of `names`. Each is checked on construction and whenever it is
+#: changed afterwards (`check_setting`).
+SETTINGS: dict[str, tuple[str, tuple[Any, ...]]] = {
+    "mode": ("choice", ("top1", "topk", "dynamic")),
+    "dynamic_rule": ("choice", ("cumulative", "decompose")),
+    "k": ("count", ()),
+    "k_max": ("count", ()),
+    "memory_size": ("count", ()),
+    "shortlist": ("count", ()),
+    "max_topics": ("count", ()),
+    "p": ("range", (0.0, 1.0)),
+    "temperature": ("range", (1e-6, math.inf)),
+    "reliability_weight": ("range", (0.0, math.inf)),
+    "load_weight": ("range", (0.0, math.inf)),
+    "drift": ("range", (0.0, 1.0)),
+    "topic_threshold": ("range", (-1.0, 1.0)),
+    "min_fit": ("range", (-1.0, 1.0)),
+    "prior": ("range", (0.0, math.inf)),
+    "repel": ("range", (0.0, 1.0)),
+    "abstain_quantile": ("range", (0.0, 0.5)),
+    "lexical_weight": ("range", (0.0, math.inf)),
+    "min_share": ("range", (0.0, 1.0)),
+    "explore": ("flag", ()),
+    "normalize": ("flag", ()),
+    "lexical_relative": ("flag", ()),
+    "learn_lexical": ("flag", ()),
+}
+#: Settings sized into the router's buffers when it is built: fixed afterwards.
+FIXED = frozenset({"memory_size"})
+
+
+def check_setting(name: str, value: object, *, built: bool = False) -> object:
+    """`value` checked as the `Router` setting `name`; returns it (numbers as int / float).
+
+    `built`: the router exists already (the setting in `FIXED` can no longer change).
+
+    Raises:
+        ConfigError: the value is of the wrong type or out of range, or the setting is fixed;
+            the message names the setting and what it takes.
+    """
+    if built and name in FIXED:
+        raise ConfigError(
+            f"Router {name} is fixed once the router is built (its buffers are sized by it); "
+            f"build a new Router({name}=...) instead"
+        )
+    kind, spec = SETTINGS[name]
+    if kind == "choice":
+        check_choice(name, value, spec)
+        return value
+    if kind == "flag":
+        check_bool(value, f"Router {name}")
+        return value
+    if kind == "count":
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+            raise ConfigError(f"Router {name} must be an int >= 1, got {value!r}")
+        return int(value)
+    low, high = spec
+    if (
+        not isinstance(value, numbers.Real)
+        or isinstance(value, bool)
+        or not (low <= value <= high)  # NaN fails too
+    ):
+        raise ConfigError(f"Router {name} must be a number in [{low}, {high}], got {value!r}")
+    return float(value)
+
+
 def check_options(
     embedder: Embedder | None,
     *,
-    mode: object,
+    settings: dict[str, object],
     counts: tuple[tuple[str, object], ...],
-    ranges: tuple[tuple[str, object, float, float], ...],
     flags: tuple[tuple[str, object], ...],
     seed: object,
 ) -> Embedder:
     """The options of `Router`'s constructor; returns the embedder (the default when None).
 
+    `settings` are the ones the router keeps (`SETTINGS`); `counts` and `flags` the others.
+    Everything is checked before the default embedder is loaded.
+
     Raises:
         ConfigError: an option is of the wrong type or out of range; the message names it.
     """
-    check_choice("mode", mode, ("top1", "topk", "dynamic"))
+    for name, value in settings.items():
+        check_setting(name, value)
     for name, value in counts:
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ConfigError(f"Router {name} must be an int >= 1, got {value!r}")
-    for name, value, low, high in ranges:
-        if (
-            not isinstance(value, int | float)
-            or isinstance(value, bool)
-            or not (low <= value <= high)
-        ):
-            raise ConfigError(f"Router {name} must be a number in [{low}, {high}], got {value!r}")
     for name, value in flags:
         check_bool(value, f"Router {name}")
     check_int(seed, "Router seed", low=0)

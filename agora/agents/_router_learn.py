@@ -97,6 +97,11 @@ class Calibrator:
         self._every = every
         self._quantile = quantile
 
+    @property
+    def width(self) -> int:
+        """Scores kept per outcome (the router's shortlist when it was built, plus one)."""
+        return int(self._scores.shape[1])
+
     def add(
         self,
         scores: npt.NDArray[np.float64],

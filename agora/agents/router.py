@@ -44,7 +44,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Literal
@@ -78,7 +77,6 @@ __all__ = ["COARSE_FROM", "DynamicRule", "Route", "RouteMode", "Router"]
 
 _MODES = ("top1", "topk", "dynamic")
 DynamicRule = Literal["cumulative", "decompose"]
-_RULES = ("cumulative", "decompose")
 _Vec = npt.NDArray[np.float32]
 
 
@@ -147,6 +145,11 @@ class Router:
             needs under ``dynamic_rule="decompose"`` (0.2 was chosen on a dev split; 0
             takes every one with a positive weight).
 
+    The options other than ``embedder``, ``seed``, ``calibrate`` and ``calibrate_every`` stay
+    attributes of the same name; a change to one is checked as the constructor checks it
+    (`ConfigError`, the old value kept), and ``memory_size``, which sizes the solved-task
+    memories and lexical documents, is fixed once it is built.
+
     Example:
         >>> from agora.embeddings import HashEmbedder
         >>> router = Router(HashEmbedder(), mode="dynamic", p=0.9)
@@ -188,38 +191,36 @@ class Router:
         dynamic_rule: DynamicRule = "cumulative",
         min_share: float = 0.2,
     ) -> None:
+        settings: dict[str, object] = {
+            "mode": mode,
+            "dynamic_rule": dynamic_rule,
+            "k": k,
+            "k_max": k_max,
+            "memory_size": memory_size,
+            "shortlist": shortlist,
+            "max_topics": max_topics,
+            "p": p,
+            "temperature": temperature,
+            "reliability_weight": reliability_weight,
+            "load_weight": load_weight,
+            "drift": drift,
+            "topic_threshold": topic_threshold,
+            "min_fit": min_fit,
+            "prior": prior,
+            "repel": repel,
+            "abstain_quantile": abstain_quantile,
+            "lexical_weight": lexical_weight,
+            "min_share": min_share,
+            "explore": explore,
+            "normalize": normalize,
+            "lexical_relative": lexical_relative,
+            "learn_lexical": learn_lexical,
+        }
         embedder = args.check_options(
             embedder,
-            mode=mode,
-            counts=(
-                ("k", k),
-                ("k_max", k_max),
-                ("memory_size", memory_size),
-                ("shortlist", shortlist),
-                ("max_topics", max_topics),
-                ("calibrate_every", calibrate_every),
-            ),
-            ranges=(
-                ("p", p, 0.0, 1.0),
-                ("temperature", temperature, 1e-6, math.inf),
-                ("reliability_weight", reliability_weight, 0.0, math.inf),
-                ("load_weight", load_weight, 0.0, math.inf),
-                ("drift", drift, 0.0, 1.0),
-                ("topic_threshold", topic_threshold, -1.0, 1.0),
-                ("min_fit", min_fit, -1.0, 1.0),
-                ("prior", prior, 0.0, math.inf),
-                ("repel", repel, 0.0, 1.0),
-                ("abstain_quantile", abstain_quantile, 0.0, 0.5),
-                ("lexical_weight", lexical_weight, 0.0, math.inf),
-                ("min_share", min_share, 0.0, 1.0),
-            ),
-            flags=(
-                ("explore", explore),
-                ("calibrate", calibrate),
-                ("normalize", normalize),
-                ("lexical_relative", lexical_relative),
-                ("learn_lexical", learn_lexical),
-            ),
+            settings=settings,
+            counts=(("calibrate_every", calibrate_every),),
+            flags=(("calibrate", calibrate),),
             seed=seed,
         )
         self.embedder = embedder
@@ -248,7 +249,6 @@ class Router:
                 "recorded outcomes); pass calibrate=True or leave learn_lexical off"
             )
         self.learn_lexical = learn_lexical
-        args.check_choice("dynamic_rule", dynamic_rule, _RULES)
         self.dynamic_rule: DynamicRule = dynamic_rule
         self.min_share = float(min_share)
         self._lexicon = Lexicon(limit=memory_size)
@@ -274,6 +274,24 @@ class Router:
         self._topic_counts: list[int] = []
         self._row_sets: RowSets = OrderedDict()
         self._coarse = CoarseIndex()  # the first pass from COARSE_FROM agents on
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """Check a setting changed after construction as the constructor checks it.
+
+        Raises:
+            ConfigError: the value is of the wrong type or out of range (the router keeps its
+                old value), ``memory_size`` is changed (it sizes the memories), or
+                ``learn_lexical`` is turned on for a router built without ``calibrate``.
+        """
+        if name in args.SETTINGS:
+            built = "_calibrator" in self.__dict__
+            value = args.check_setting(name, value, built=built)
+            if name == "learn_lexical" and value and built and self._calibrator is None:
+                raise ConfigError(
+                    "Router learn_lexical=True needs calibrate=True (the weight is refit from "
+                    "recorded outcomes); build the router with calibrate=True"
+                )
+        object.__setattr__(self, name, value)
 
     # -- membership -------------------------------------------------------------------
 
@@ -600,6 +618,9 @@ class Router:
             return
         query, text = task
         names = [name for name, _ in route.ranked if name in self._rows]
+        # A shortlist widened after construction: keep what the calibrator holds (it was
+        # sized by the shortlist then), the judged agent included.
+        names = names[: self._calibrator.width - (agent not in names[: self._calibrator.width])]
         if agent not in names:
             names.append(agent)
         rows = np.fromiter((self._rows[n] for n in names), np.intp, len(names))
@@ -624,8 +645,8 @@ class Router:
                 weight = self.lexical_weight if lexical is not None else 0.0
                 self.temperature = self._calibrator.temperature(weight)
             learned = self._calibrator.min_fit() if self.abstain_quantile > 0 else None
-            if learned is not None:
-                self.min_fit = learned
+            if learned is not None:  # a left-out fit can fall just outside [-1, 1]
+                self.min_fit = min(1.0, max(-1.0, learned))
 
     def topic_of(self, task: str) -> int:
         """The topic `task` belongs to (-1: none yet)."""

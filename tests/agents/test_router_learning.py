@@ -199,3 +199,68 @@ def test_teach_refuses_bad_input_and_learns_nothing(name: str, tasks: Any, match
     with pytest.raises(UserError, match=match):
         router.teach(name, tasks)
     assert router.route("knit a scarf").ranked == before
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("temperature", 0.0, r"temperature must be a number in \[1e-06, inf\], got 0.0"),
+        ("temperature", float("nan"), "temperature must be a number"),
+        ("p", 1.5, r"p must be a number in \[0.0, 1.0\]"),
+        ("reliability_weight", "0.3", "reliability_weight must be a number"),
+        ("min_share", True, "min_share must be a number"),
+        ("k", 0, "k must be an int >= 1"),
+        ("k_max", 2.5, "k_max must be an int >= 1"),
+        ("mode", "best", "mode must be one of"),
+        ("dynamic_rule", "greedy", "dynamic_rule must be one of"),
+        ("explore", "no", "explore"),
+        ("shortlist", 0, "shortlist must be an int >= 1"),
+        ("memory_size", 8, "memory_size is fixed once the router is built"),
+    ],
+)
+def test_settings_changed_after_construction_are_checked(
+    setting: str, value: object, message: str
+) -> None:
+    router = Router(HashEmbedder())
+    router.register("geo", "capitals rivers countries")
+    before = getattr(router, setting)
+    with pytest.raises(ConfigError, match=message):
+        setattr(router, setting, value)
+    assert getattr(router, setting) == before  # the old value is kept
+    assert router.route("rivers of Peru").primary == "geo"
+
+
+def test_valid_settings_can_change_and_are_stored_as_numbers() -> None:
+    router = Router(HashEmbedder())
+    router.temperature = np.float32(0.25)  # type: ignore[assignment]
+    assert type(router.temperature) is float and router.temperature == 0.25
+    router.k = np.int64(2)  # type: ignore[assignment]
+    assert type(router.k) is int and router.k == 2
+    router.dynamic_rule = "decompose"
+    router.explore = True
+    router.max_topics = 4  # not fixed: topics are grown as they open
+    assert (router.dynamic_rule, router.explore, router.max_topics) == ("decompose", True, 4)
+
+
+def test_learn_lexical_cannot_be_turned_on_without_calibration() -> None:
+    router = Router(HashEmbedder(), calibrate=False)
+    with pytest.raises(ConfigError, match="needs calibrate=True"):
+        router.learn_lexical = True
+    assert router.learn_lexical is False
+    calibrated = Router(HashEmbedder())
+    calibrated.learn_lexical = True
+    assert calibrated.learn_lexical is True
+
+
+def test_a_shortlist_widened_after_construction_can_still_record_and_refit() -> None:
+    router = Router(HashEmbedder(), shortlist=2, calibrate_every=1, temperature=0.5)
+    for i in range(6):
+        router.register(f"e{i}", f"topic{i} words{i}")
+    router.shortlist = 6  # as the routing-speed benchmark widens it for its baseline
+    route = router.route("topic5 words5")
+    assert len(route.ranked) == 6
+    worst = route.ranked[-1][0]
+    router.record(route, worst, False, task="topic5 words5")
+    router.record(route, route.primary, True, task="topic5 words5")
+    assert router.temperature != 0.5  # refit from the outcomes
+    assert router._calibrator is not None and router._calibrator.width == 3  # as built
