@@ -29,7 +29,7 @@ from importlib import resources
 
 import numpy as np
 
-from agora.agents.router import Router
+from agora.agents.routing import Router
 from agora.evals.bigbench.evaluate import make_embedder, make_split, suite_families
 from agora.evals.bigbench.methods import RouterMethod
 from agora.evals.bigbench.suites import SuiteName, held_out_count

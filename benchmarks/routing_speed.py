@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from agora.agents.router import Router
+from agora.agents.routing import Router
 from agora.embeddings import Embedder, HashEmbedder
 
 TARGET_US = 1000.0

@@ -44,7 +44,7 @@ from agora.agents.pool import (
     partition,
     top_half,
 )
-from agora.agents.router import Route, Router
+from agora.agents.routing import Route, Router
 from agora.agents.scoring import (
     CodeScorer,
     Example,

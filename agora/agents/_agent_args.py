@@ -12,7 +12,7 @@ from typing import TypeGuard
 
 from agora._checks import check_bool, check_text
 from agora.agents.aggregate import AGGREGATIONS
-from agora.agents.router import Route
+from agora.agents.routing import Route
 from agora.agents.tools import ToolContext
 from agora.errors import ConfigError, UserError
 from agora.models.base import ModelSettings

@@ -29,7 +29,7 @@ from agora.agents.prompts import (
     synthesis_messages,
     system_prompt,
 )
-from agora.agents.router import Route
+from agora.agents.routing import Route
 from agora.agents.tools import Tool, ToolContext, as_tool
 from agora.errors import ConfigError, ModelOutputError, ToolError
 from agora.models.base import Message, Model, ModelSettings, Usage

@@ -24,7 +24,7 @@ from typing import TypedDict
 from rich.console import Console
 
 from agora.agents.agent import Agent
-from agora.agents.router import Router
+from agora.agents.routing import Router
 from agora.cli.atlas import atlas_tool
 from agora.cli.calculator import calculate_tool
 from agora.cli.render import LiveView, PlainView

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agora.agents.router import Router
+from agora.agents.routing import Router
 from agora.evals._synthetic import Interval
 from agora.evals.bigbench.methods import BM25Method, Example
 from agora.evals.bigbench.metrics import dynamic_count

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from agora.agents.agent import Agent
-from agora.agents.router import RouteMode, Router
+from agora.agents.routing import RouteMode, Router
 from agora.evals._synthetic import Interval, interval
 from agora.evals.tasks import Expert, Task
 from agora.models.base import Message, Model

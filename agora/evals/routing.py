@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from agora.agents.router import DynamicRule, RouteMode, Router
+from agora.agents.routing import DynamicRule, RouteMode, Router
 from agora.embeddings import CachedEmbedder, Embedder, HashEmbedder
 from agora.errors import AgoraError, ConfigError
 from agora.evals._routing_modes import (

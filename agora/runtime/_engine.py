@@ -40,7 +40,7 @@ from langgraph.types import Command
 from agora.agents.aggregate import Vote, aggregate
 from agora.agents.decision import AnswerDecision, ConsultDecision, ForwardDecision, SplitDecision
 from agora.agents.guard_checks import Submission
-from agora.agents.router import Route
+from agora.agents.routing import Route
 from agora.agents.tools import ToolContext
 from agora.errors import DeliveryError, ModelOutputError, RunError, StoreError
 from agora.identity.signing import signature_of, verify

@@ -100,7 +100,7 @@ class StepRecord:
         agent: who acted.
         envelope: the one envelope the step sent.
         usage: model usage of the step.
-        route: the router's choice, as `agora.agents.router.Route.to_dict` wrote it.
+        route: the router's choice, as `agora.agents.routing.Route.to_dict` wrote it.
     """
 
     key: str

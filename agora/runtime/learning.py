@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 from agora.agents.aggregate import normalize_answer
-from agora.agents.router import Router
+from agora.agents.routing import Router
 from agora.protocols.payloads import Answer, Forward, Split
 from agora.runtime.network import Network
 from agora.runtime.result import Result

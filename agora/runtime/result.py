@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agora.agents.router import Route
+from agora.agents.routing import Route
 from agora.models.base import Usage
 from agora.protocols.envelope import Envelope
 from agora.protocols.payloads import Alert

@@ -13,7 +13,7 @@ from agora._checks import check_text, check_texts, is_name
 from agora._sync import run_sync
 from agora.agents.agent import Agent
 from agora.agents.guardian import Guardian
-from agora.agents.router import Router
+from agora.agents.routing import Router
 from agora.errors import (
     AgoraError,
     BudgetExceeded,

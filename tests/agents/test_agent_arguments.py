@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from agora import Agent, ConfigError, UserError
-from agora.agents.router import Router
+from agora.agents.routing import Router
 from agora.agents.tools import Tool
 from agora.embeddings import HashEmbedder
 from agora.testing import ScriptedModel

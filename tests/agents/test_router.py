@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from agora import ConfigError, UserError
-from agora.agents.router import Route, Router
+from agora.agents.routing import Route, Router
 from agora.embeddings import HashEmbedder
 
 EXPERTS = {
@@ -170,7 +170,7 @@ def test_bad_input_raises_user_error_and_changes_nothing() -> None:
 def test_large_routers_narrow_by_projection_without_changing_the_choice(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import agora.agents._router_index as router_index
+    import agora.agents.routing._index as router_index
 
     rng = np.random.default_rng(0)
     words = [f"w{i}" for i in range(400)]

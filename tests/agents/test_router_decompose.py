@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from agora import ConfigError, UserError
-from agora.agents._router_mix import decomposed, nnls
-from agora.agents.router import Router
+from agora.agents.routing import Router
+from agora.agents.routing._mix import decomposed, nnls
 from agora.embeddings import HashEmbedder
 
 EXPERTS = {

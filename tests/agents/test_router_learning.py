@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from agora import ConfigError
-from agora.agents._router_learn import Centroid
-from agora.agents.router import Router
+from agora.agents.routing import Router
+from agora.agents.routing._learn import Centroid
 from agora.embeddings import HashEmbedder
 from agora.evals.bigbench.metrics import ece
 from agora.testing import TableEmbedder

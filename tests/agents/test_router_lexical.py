@@ -9,8 +9,8 @@ import numpy.typing as npt
 import pytest
 
 from agora import ConfigError
-from agora.agents._router_lexical import Lexicon, words
-from agora.agents.router import Router
+from agora.agents.routing import Router
+from agora.agents.routing._lexical import Lexicon, words
 from agora.testing import TableEmbedder
 
 

@@ -16,7 +16,7 @@ from rich.console import Console
 
 from agora.agents.agent import Agent
 from agora.agents.decision import ForwardDecision, SplitDecision
-from agora.agents.router import Route
+from agora.agents.routing import Route
 from agora.embeddings import CachedEmbedder, HashEmbedder
 from agora.errors import UserError
 from agora.evals.agentnet import cli, experiment

@@ -207,7 +207,7 @@ class _Recorder:
         assert name in self.order
 
     def route(self, task: str, *, exclude: Any = (), mode: Any = None, explore: Any = None) -> Any:
-        from agora.agents.router import Route
+        from agora.agents.routing import Route
 
         names = [n for n in self.order if n not in exclude]
         return Route((names[0],), tuple((n, 1 / len(names)) for n in names), -1, "top1")

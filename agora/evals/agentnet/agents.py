@@ -39,7 +39,7 @@ from agora.agents.decision import (
     SplitDecision,
     SplitPartDecision,
 )
-from agora.agents.router import Route
+from agora.agents.routing import Route
 from agora.agents.tools import ToolContext
 from agora.models.base import Message, Usage
 from agora.testing import FunctionModel

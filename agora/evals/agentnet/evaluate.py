@@ -44,7 +44,7 @@ from typing import Any
 
 from agora._sync import run_sync
 from agora.agents.agent import Agent
-from agora.agents.router import Router
+from agora.agents.routing import Router
 from agora.embeddings import CachedEmbedder, Embedder
 from agora.errors import ModelError, UserError
 from agora.evals.agentnet.agents import RandomNextAgent, RandomOperationAgent

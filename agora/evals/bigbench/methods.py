@@ -139,7 +139,7 @@ class RouterLike(Protocol):
         mode: Any = None,
         explore: bool | None = None,
     ) -> Any:
-        """Rank the experts for `task`; returns an `agora.agents.router.Route`-like object."""
+        """Rank the experts for `task`; returns an `agora.agents.routing.Route`-like object."""
         ...
 
     def record(self, route: Any, agent: str, success: float | bool, task: str | None) -> None:

@@ -1,4 +1,4 @@
-"""Lexical evidence for `agora.agents.router.Router`: BM25 over what each agent knows (internal).
+"""Lexical evidence for `agora.agents.routing.Router`: BM25 over what each agent knows (internal).
 
 Each agent's *document* is its expertise text plus the texts of the tasks it solved (each
 distinct text once, at most ``limit`` of them). The router scores only its shortlist this way,

@@ -9,7 +9,7 @@ task asks it to rank *its own* unvisited neighbours and then decides. A score co
   ``normalize``, the cosine to that blend; with ``repel``, the mean of the tasks it failed
   pushes it away);
 * **lexical evidence** (``lexical_weight`` > 0), BM25 of the task's words against the
-  agent's expertise plus the texts of the tasks it solved (`agora.agents._router_lexical`),
+  agent's expertise plus the texts of the tasks it solved (`agora.agents.routing._lexical`),
   as a share of the most a query can score or (``lexical_relative``) of the best
   shortlisted agent's; with ``learn_lexical`` its weight is refit from outcomes;
 * **reliability**, a Beta posterior per agent and topic updated from outcomes (topics are
@@ -18,7 +18,7 @@ task asks it to rank *its own* unvisited neighbours and then decides. A score co
 
 Scoring is two-stage so it stays under a millisecond over 10,000 candidates: one
 matrix-vector product over all profiles and an ``argpartition`` pick a shortlist
-(`agora.agents._router_index`), which is then reranked with lexical evidence, reliability and
+(`agora.agents.routing._index`), which is then reranked with lexical evidence, reliability and
 load, and turned into probabilities by a softmax. Because the blend is linear in the task
 vector, the first pass already scores the full fit.
 
@@ -30,7 +30,7 @@ Modes: ``top1``, ``topk`` (fixed K) and ``dynamic`` (Harder Tasks Need More Expe
 experts in order until their cumulative probability reaches ``p``, at most ``k_max``). With
 ``dynamic_rule="decompose"``, dynamic mode instead takes the best-ranked expert plus every
 other of the first ``k_max`` whose share of a non-negative decomposition of the task's vector
-is at least ``min_share`` (`agora.agents._router_mix`): a task that needs two fields gets both
+is at least ``min_share`` (`agora.agents.routing._mix`): a task that needs two fields gets both
 experts even when the softmax is sure of one.
 
 Example:
@@ -52,8 +52,8 @@ import numpy as np
 import numpy.typing as npt
 
 from agora._checks import check_text
-from agora.agents import _router_args as args
-from agora.agents._router_index import (
+from agora.agents.routing import _args as args
+from agora.agents.routing._index import (
     COARSE_FROM,
     CoarseIndex,
     RowSets,
@@ -62,11 +62,11 @@ from agora.agents._router_index import (
     softmax,
     unit,
 )
-from agora.agents._router_index import shortlist as shortlist_of
-from agora.agents._router_learn import Calibrator, Centroid
-from agora.agents._router_lexical import Lexicon, words
-from agora.agents._router_mix import decomposed
-from agora.agents._router_route import Route, RouteMode
+from agora.agents.routing._index import shortlist as shortlist_of
+from agora.agents.routing._learn import Calibrator, Centroid
+from agora.agents.routing._lexical import Lexicon, words
+from agora.agents.routing._mix import decomposed
+from agora.agents.routing.route import Route, RouteMode
 from agora.embeddings.cached import CachedEmbedder
 from agora.errors import ConfigError, UserError
 
@@ -129,7 +129,7 @@ class Router:
             so the evidence separates agents even when the task shares few words with any.
         learn_lexical: with ``calibrate``, refit ``lexical_weight`` with the temperature
             from recorded outcomes (the weight among
-            `agora.agents._router_learn.LEXICAL_WEIGHTS`, 0 to 0.5, whose softmax best
+            `agora.agents.routing._learn.LEXICAL_WEIGHTS`, 0 to 0.5, whose softmax best
             predicts them); ``lexical_weight`` is the starting value. Lexical evidence is
             then computed even while its weight is 0.
         dynamic_rule: how ``dynamic`` mode counts experts: ``"cumulative"`` (take them in

@@ -1,4 +1,4 @@
-"""Argument checks of `agora.agents.router.Router`'s methods (internal).
+"""Argument checks of `agora.agents.routing.Router`'s methods (internal).
 
 Each raises `UserError` naming the argument, before the router changes anything.
 """
@@ -221,7 +221,7 @@ def check_route(
 
 def check_record(route: object, agent: object, success: object, task: object) -> float:
     """The arguments of `Router.record`; returns `success` as a float."""
-    from agora.agents._router_route import Route
+    from agora.agents.routing.route import Route
 
     if not isinstance(route, Route):
         raise UserError(f"record() takes the Route that route() returned, got {shown(route)}")

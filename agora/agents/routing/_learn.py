@@ -1,4 +1,4 @@
-"""What `agora.agents.router.Router` learns from outcomes besides reliability (internal).
+"""What `agora.agents.routing.Router` learns from outcomes besides reliability (internal).
 
 - `Centroid`: the running mean of the tasks an agent solved, with how many it has seen.
 - `Calibrator`: outcomes as ``(scores of the shortlist, their lexical evidence, recorded

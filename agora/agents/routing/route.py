@@ -1,4 +1,4 @@
-"""`Route`, the router's answer for one task (internal; import it from `agora.agents.router`)."""
+"""`Route`, the router's answer for one task, and `RouteMode`, how it chose."""
 
 from __future__ import annotations
 
