@@ -33,6 +33,7 @@ from agora.agents.routing import Router
 from agora.evals._synthetic import Interval
 from agora.evals.bigbench.methods import BM25Method, Example
 from agora.evals.bigbench.metrics import dynamic_count
+from agora.evals.router_settings import DYNAMIC_P
 from agora.evals.stats import bootstrap_mean, wilson
 from agora.evals.tasks import Expert, Task
 
@@ -52,8 +53,6 @@ __all__ = [
 
 Ranker = Callable[[str], Sequence[tuple[str, float]]]
 K_MAX = 4
-#: The ``p`` thresholds of dynamic K that the eval reports; the middle one is the headline.
-DYNAMIC_P = (0.6, 0.7, 0.8)
 #: The routing modes scored, as `Router.route` keywords.
 MODES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("top-1", {"mode": "top1"}),

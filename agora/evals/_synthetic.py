@@ -27,7 +27,7 @@ from agora.evals.fusion_real import Interval
 from agora.evals.stats import mean_ci
 
 if TYPE_CHECKING:
-    from agora.evals.fusion import Assertion
+    from agora.evals.synthetic_world import Assertion
     from agora.models.base import Model
 
 __all__ = [
@@ -99,7 +99,7 @@ def said_by_model(
     extracts nothing usable from is lost.
 
     Example:
-        >>> from agora.evals.fusion import Assertion
+        >>> from agora.evals.synthetic_world import Assertion
         >>> from agora.testing import ScriptedModel
         >>> model = ScriptedModel([{"claims": [{"subject": "Kalomi", "relation": "in",
         ...                                     "object": "Ravetu"}]}, {"claims": []}])

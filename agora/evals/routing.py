@@ -52,11 +52,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from agora.agents.routing import DynamicRule, RouteMode, Router
+from agora.agents.routing import RouteMode, Router
 from agora.embeddings import CachedEmbedder, Embedder, HashEmbedder
 from agora.errors import AgoraError, ConfigError
 from agora.evals._routing_modes import (
-    DYNAMIC_P,
     ROUTER,
     ModeScore,
     all_modes,
@@ -72,6 +71,7 @@ from agora.evals._synthetic import (
     write_json,
 )
 from agora.evals._team import TeamRow, model_rows, team_rows
+from agora.evals.router_settings import DYNAMIC_P, make_router
 from agora.evals.stats import wilson
 from agora.evals.tasks import Expert, Task, load_experts, load_tasks, misleading_profiles
 
@@ -93,11 +93,6 @@ __all__ = [
 ]
 
 EmbedderName = Literal["minilm", "hash"]
-#: Softmax temperature of every router in the eval (the `Router` default).
-TEMPERATURE = 0.05
-#: Topic clustering threshold: MiniLM puts same-domain questions at cosine ~0.3-0.5, so the
-#: `Router` default (0.5) makes almost one topic per task and reliabilities do not transfer.
-TOPIC_THRESHOLD = 0.3
 Progress = Callable[[str], None]
 
 
@@ -179,49 +174,6 @@ def make_embedder(name: EmbedderName) -> Embedder:
 
         return CachedEmbedder(default_embedder())
     raise ValueError(f"unknown embedder {name!r}; use 'minilm' or 'hash'")
-
-
-def make_router(
-    embedder: Embedder,
-    profiles: Mapping[str, str],
-    *,
-    mode: RouteMode = "top1",
-    explore: bool = False,
-    seed: int = 0,
-    dynamic_rule: DynamicRule = "cumulative",
-) -> Router:
-    """A `Router` with the eval's settings and one registered agent per profile.
-
-    `dynamic_rule` is the router's (``"decompose"``: the BIG-bench eval's extra row).
-
-    Example:
-        >>> router = make_router(make_embedder("hash"), {"geo": "capitals and rivers"})
-        >>> router.route("Which river flows through Paris?").primary
-        'geo'
-    """
-    router = Router(
-        embedder,
-        mode=mode,
-        temperature=TEMPERATURE,
-        p=DYNAMIC_P[1],
-        k_max=4,
-        topic_threshold=TOPIC_THRESHOLD,
-        explore=explore,
-        seed=seed,
-        # Chosen on the BIG-bench eval's dev split (bbh, carved from train, 5 seeds:
-        # `python -m agora.evals.bigbench run --dev`), never on a test split.
-        normalize=True,
-        repel=0.5,
-        lexical_weight=0.1,
-        # Chosen on the dev split of bbh and all (12-03): top-1 of the taught router on
-        # `all` 72.1 -> 74.5 (seed 0), bbh 98.1 -> 98.3 (3 seeds); `learn_lexical` added
-        # nothing there and is left off.
-        lexical_relative=True,
-        dynamic_rule=dynamic_rule,
-    )
-    for name, text in profiles.items():
-        router.register(name, text)
-    return router
 
 
 def score_modes(

@@ -53,7 +53,7 @@ from agora.evals.agentnet.world import PER_FAMILY, World, make_world
 from agora.evals.bigbench.evaluate import make_embedder
 from agora.evals.bigbench.methods import Example
 from agora.evals.bigbench.source import Family
-from agora.evals.routing import TEMPERATURE, TOPIC_THRESHOLD
+from agora.evals.router_settings import TEMPERATURE, TOPIC_THRESHOLD
 from agora.protocols.payloads import Forward, Split
 from agora.runtime.budget import Budget
 from agora.runtime.result import Result

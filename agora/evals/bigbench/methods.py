@@ -45,6 +45,7 @@ import numpy.typing as npt
 from agora.embeddings import Embedder
 from agora.errors import UserError
 from agora.evals.bigbench.metrics import dynamic_count
+from agora.evals.router_settings import make_router
 from agora.runtime.budget import Budget
 
 __all__ = [
@@ -152,8 +153,6 @@ RouterFactory = Callable[[Embedder, int], RouterLike]
 
 def default_router(embedder: Embedder, seed: int) -> RouterLike:
     """The `agora.agents.Router` with `agora.evals.routing`'s settings (dynamic p = 0.7, K <= 4)."""
-    from agora.evals.routing import make_router
-
     return make_router(embedder, {}, seed=seed)
 
 
@@ -164,8 +163,6 @@ def decompose_router(embedder: Embedder, seed: int) -> RouterLike:
     of a non-negative decomposition of the task's vector is at least 0.2 (`agora.agents.Router`'s
     ``min_share``, chosen on the dev split); top-1 and the probabilities are `default_router`'s.
     """
-    from agora.evals.routing import make_router
-
     return make_router(embedder, {}, seed=seed, dynamic_rule="decompose")
 
 
