@@ -8,11 +8,12 @@ the dev train quarter of each family (``make_split(..., dev=True)``: the test ha
 read), then scores the dev test quarter with the learned temperature multiplied by each
 factor in ``--factors``, nothing else changed (same ranking, same top-1).
 
-Columns, means over seeds: ECE (15 bins), the ECE floor (`metrics.ece_floor`), and mean
-confidence minus accuracy (> 0: over-confident). If ECE is lowest near factor 1 while the
-router is over-confident on average, one temperature cannot remove the excess: the shape of
-the probabilities is off (sure picks wrong a little more often than they say, middle ones
-right a little more often), not their scale.
+Columns, means over seeds: ECE (15 bins), the ECE floor (`metrics.ece_floor`), their
+difference (the excess, what calibration can still remove) and mean confidence minus accuracy
+(> 0: over-confident). If no factor brings ECE down and the excess to 0 together (a sharper
+temperature lowers the floor but raises the excess; a softer one the other way round), one
+temperature cannot remove the excess: the shape of the probabilities is off (sure picks
+wrong a little more often than they say), not their scale.
 
 Run:  python benchmarks/calibration_dev.py [--suite domains] [--seeds 40]
 """
@@ -29,7 +30,7 @@ from agora.evals.bigbench.evaluate import make_embedder, make_split, suite_famil
 from agora.evals.bigbench.methods import RouterMethod
 from agora.evals.bigbench.suites import SuiteName, held_out_count
 
-FACTORS = (0.7, 0.85, 1.0, 1.15, 1.3, 1.5)
+FACTORS = (0.4, 0.55, 0.7, 0.85, 1.0, 1.15, 1.3, 1.5)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,11 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             router.temperature = learned  # type: ignore[attr-defined]
         print(f"seed {seed} done", flush=True)
     print(f"\n{suite} DEV split, {args.seeds} seed(s): learned temperature x factor")
-    print(f"{'row':11s} {'factor':>6s}  {'ECE':>5s}  {'floor':>5s}  conf-acc")
+    print(f"{'row':11s} {'factor':>6s}  {'ECE':>5s}  {'floor':>5s}  excess  conf-acc")
     for (label, factor), scores in rows.items():
-        a = np.asarray(scores)
-        mean = a.mean(axis=0)
-        print(f"{label:11s} {factor:6.2f}  {mean[0]:.3f}  {mean[1]:.3f}  {mean[2]:+.3f}")
+        ece, floor, gap = np.asarray(scores).mean(axis=0)
+        line = f"{ece:.3f}  {floor:.3f}  {ece - floor:+.3f}  {gap:+.3f}"
+        print(f"{label:11s} {factor:6.2f}  {line}")
     return 0
 
 

@@ -134,7 +134,7 @@ def test_calibration_dev_rescales_the_learned_temperature(
         ("taught", "2.00"),
     ]
     # A softer temperature lowers the confidences of the same picks: conf - acc falls.
-    by = {(r[0], r[1]): float(r[4]) for r in rows}
+    by = {(r[0], r[1]): float(r[5]) for r in rows}
     assert by["forwarding", "2.00"] < by["forwarding", "0.50"]
     assert by["taught", "2.00"] < by["taught", "0.50"]
     for bad in (["--factors", "0,1"], ["--factors", "x"], ["--seeds", "0"]):

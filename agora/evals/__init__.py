@@ -8,6 +8,8 @@
   tasks' own descriptions and keywords, top-K, dynamic K, calibration and abstention against
   BM25, nearest-example and centroid baselines. ``python -m agora.evals.bigbench fetch``
   once, then ``python -m agora.evals.bigbench run``.
+- `agora.evals.router_settings`: `make_router`, the router settings the routing, BIG-bench
+  and AgentNet evals share.
 - `agora.evals.stats`: the 95% intervals the evals report.
 - `agora.evals.tasks`: the labelled task set and the expert definitions it is scored against.
 - `agora.evals.fusion`: the fused knowledge graph of many noisy agents on a generated world

@@ -204,8 +204,10 @@ def test_teach_refuses_bad_input_and_learns_nothing(name: str, tasks: Any, match
 @pytest.mark.parametrize(
     ("setting", "value", "message"),
     [
-        ("temperature", 0.0, r"temperature must be a number in \[1e-06, inf\], got 0.0"),
+        ("temperature", 0.0, r"temperature must be a number >= 1e-06 \(finite\), got 0.0"),
         ("temperature", float("nan"), "temperature must be a number"),
+        ("reliability_weight", float("inf"), "reliability_weight must be a number >= 0.0"),
+        ("lexical_weight", float("inf"), "lexical_weight must be a number"),
         ("p", 1.5, r"p must be a number in \[0.0, 1.0\]"),
         ("reliability_weight", "0.3", "reliability_weight must be a number"),
         ("min_share", True, "min_share must be a number"),
@@ -252,15 +254,50 @@ def test_learn_lexical_cannot_be_turned_on_without_calibration() -> None:
     assert calibrated.learn_lexical is True
 
 
-def test_a_shortlist_widened_after_construction_can_still_record_and_refit() -> None:
-    router = Router(HashEmbedder(), shortlist=2, calibrate_every=1, temperature=0.5)
-    for i in range(6):
-        router.register(f"e{i}", f"topic{i} words{i}")
-    router.shortlist = 6  # as the routing-speed benchmark widens it for its baseline
-    route = router.route("topic5 words5")
-    assert len(route.ranked) == 6
+def test_a_shortlist_widened_after_construction_records_the_judged_agents_score() -> None:
+    def build(shortlist: int) -> Router:
+        router = Router(HashEmbedder(), shortlist=shortlist, calibrate_every=1)
+        for i in range(6):
+            router.register(f"e{i}", f"topic{i} words{i} shared")
+        return router
+
+    widened, full = build(2), build(6)
+    widened.shortlist = 6  # as the routing-speed benchmark widens it for its baseline
+    task = "topic5 words5 shared"
+    route = widened.route(task)
+    assert len(route.ranked) == 6 and route.ranked == full.route(task).ranked
     worst = route.ranked[-1][0]
-    router.record(route, worst, False, task="topic5 words5")
-    router.record(route, route.primary, True, task="topic5 words5")
-    assert router.temperature != 0.5  # refit from the outcomes
-    assert router._calibrator is not None and router._calibrator.width == 3  # as built
+    widened.record(route, worst, False, task=task)
+    full.record(full.route(task), worst, False, task=task)
+    # The outcome kept is the judged agent's score, as a router built that wide keeps it
+    # (without the fix it was the third-ranked agent's: the calibrator is 3 scores wide).
+    kept = [r._calibrator for r in (widened, full)]
+    assert kept[0] is not None and kept[1] is not None and kept[0].width == 3
+    scores = [c._scores[0, c._agent[0]] for c in kept]  # type: ignore[union-attr]
+    assert scores[0] == pytest.approx(scores[1], abs=1e-6)
+
+
+def test_abstain_quantile_changed_later_is_the_one_learned() -> None:
+    def learned(quantile: float) -> float:
+        router = Router(HashEmbedder(), calibrate_every=4, abstain_quantile=0.05)
+        router.register("geo", "capitals rivers countries")
+        router.abstain_quantile = quantile
+        for i, text in enumerate(["rivers", "capitals rivers", "countries capitals rivers", "x"]):
+            task = f"{text} {i}"
+            router.record(router.route(task), "geo", True, task=task)
+        return router.min_fit
+
+    assert learned(0.0) == 0.15  # 0: the given min_fit is kept
+    assert learned(0.5) > learned(0.01)
+
+
+def test_a_learned_min_fit_outside_the_cosine_range_is_clamped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agora.agents.routing._learn import Calibrator
+
+    monkeypatch.setattr(Calibrator, "min_fit", lambda self, quantile: 1.2)
+    router = Router(HashEmbedder(), calibrate_every=1)
+    router.register("geo", "capitals rivers countries")
+    router.record(router.route("rivers"), "geo", True, task="rivers")  # no ConfigError
+    assert router.min_fit == 1.0

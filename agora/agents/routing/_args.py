@@ -1,6 +1,8 @@
 """Argument checks of `agora.agents.routing.Router`'s methods (internal).
 
-Each raises `UserError` naming the argument, before the router changes anything.
+Each raises an error naming the argument before the router changes anything: `ConfigError`
+for the router's settings (constructor options and later changes), `UserError` for the
+arguments of its methods.
 """
 
 from __future__ import annotations
@@ -79,10 +81,10 @@ def check_setting(name: str, value: object, *, built: bool = False) -> object:
     kind, spec = SETTINGS[name]
     if kind == "choice":
         check_choice(name, value, spec)
-        return value
+        return str(value)
     if kind == "flag":
         check_bool(value, f"Router {name}")
-        return value
+        return bool(value)
     if kind == "count":
         if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
             raise ConfigError(f"Router {name} must be an int >= 1, got {value!r}")
@@ -91,9 +93,11 @@ def check_setting(name: str, value: object, *, built: bool = False) -> object:
     if (
         not isinstance(value, numbers.Real)
         or isinstance(value, bool)
-        or not (low <= value <= high)  # NaN fails too
+        or not math.isfinite(value)
+        or not (low <= value <= high)
     ):
-        raise ConfigError(f"Router {name} must be a number in [{low}, {high}], got {value!r}")
+        bounds = f"in [{low}, {high}]" if math.isfinite(high) else f">= {low} (finite)"
+        raise ConfigError(f"Router {name} must be a number {bounds}, got {value!r}")
     return float(value)
 
 
@@ -116,7 +120,7 @@ def check_options(
     for name, value in settings.items():
         check_setting(name, value)
     for name, value in counts:
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
             raise ConfigError(f"Router {name} must be an int >= 1, got {value!r}")
     for name, value in flags:
         check_bool(value, f"Router {name}")

@@ -84,10 +84,9 @@ class Calibrator:
         size: outcomes kept.
         width: scores kept per outcome (the router's shortlist).
         every: refit after this many new outcomes (and from `every` outcomes on).
-        quantile: the abstain threshold is the fit this share of successes fall under.
     """
 
-    def __init__(self, size: int, width: int, *, every: int, quantile: float) -> None:
+    def __init__(self, size: int, width: int, *, every: int) -> None:
         self._scores = np.full((size, width), -np.inf)
         self._lexical = np.zeros((size, width))
         self._agent = np.zeros(size, dtype=np.intp)
@@ -95,7 +94,6 @@ class Calibrator:
         self._fit = np.zeros(size)
         self._count = 0
         self._every = every
-        self._quantile = quantile
 
     @property
     def width(self) -> int:
@@ -155,8 +153,8 @@ class Calibrator:
                     best, best_loss = (float(t), float(weight)), loss
         return best
 
-    def min_fit(self) -> float | None:
+    def min_fit(self, quantile: float) -> float | None:
         """The fit `quantile` of successful outcomes fall under (None: no success yet)."""
         n = min(self._count, len(self._agent))
         fits = self._fit[:n][self._success[:n] >= 0.5]
-        return float(np.quantile(fits, self._quantile)) if len(fits) else None
+        return float(np.quantile(fits, quantile)) if len(fits) else None

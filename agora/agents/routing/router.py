@@ -148,7 +148,9 @@ class Router:
     The options other than ``embedder``, ``seed``, ``calibrate`` and ``calibrate_every`` stay
     attributes of the same name; a change to one is checked as the constructor checks it
     (`ConfigError`, the old value kept), and ``memory_size``, which sizes the solved-task
-    memories and lexical documents, is fixed once it is built.
+    memories and lexical documents, is fixed once it is built. ``embedder`` is there to read:
+    the router keeps its own cache of it and its dimension, so build a new router to change
+    it.
 
     Example:
         >>> from agora.embeddings import HashEmbedder
@@ -253,9 +255,7 @@ class Router:
         self.min_share = float(min_share)
         self._lexicon = Lexicon(limit=memory_size)
         self._calibrator = (
-            Calibrator(512, shortlist + 1, every=calibrate_every, quantile=self.abstain_quantile)
-            if calibrate
-            else None
+            Calibrator(512, shortlist + 1, every=calibrate_every) if calibrate else None
         )
         self._rng = np.random.default_rng(seed)
         dim = int(embedder.dim)
@@ -274,6 +274,7 @@ class Router:
         self._topic_counts: list[int] = []
         self._row_sets: RowSets = OrderedDict()
         self._coarse = CoarseIndex()  # the first pass from COARSE_FROM agents on
+        self._built = True  # from here on `__setattr__` treats settings as changes
 
     def __setattr__(self, name: str, value: object) -> None:
         """Check a setting changed after construction as the constructor checks it.
@@ -284,7 +285,7 @@ class Router:
                 ``learn_lexical`` is turned on for a router built without ``calibrate``.
         """
         if name in args.SETTINGS:
-            built = "_calibrator" in self.__dict__
+            built = "_built" in self.__dict__
             value = args.check_setting(name, value, built=built)
             if name == "learn_lexical" and value and built and self._calibrator is None:
                 raise ConfigError(
@@ -644,7 +645,8 @@ class Router:
             else:
                 weight = self.lexical_weight if lexical is not None else 0.0
                 self.temperature = self._calibrator.temperature(weight)
-            learned = self._calibrator.min_fit() if self.abstain_quantile > 0 else None
+            quantile = self.abstain_quantile
+            learned = self._calibrator.min_fit(quantile) if quantile > 0 else None
             if learned is not None:  # a left-out fit can fall just outside [-1, 1]
                 self.min_fit = min(1.0, max(-1.0, learned))
 

@@ -5,8 +5,8 @@ abstention) and, within every family, which examples are train and which test (h
 a fixed pool of up to ``per_family`` examples). Methods are fitted on the experts' profiles
 and the train split only; the test split and the held-out families design nothing (the
 baselines' temperatures and thresholds come from train, the router's settings from
-`agora.evals.routing.make_router`, chosen with ``dev=True``: a dev split carved from train,
-see `make_split`). On the ``domains`` suite the routing set's two-domain tasks (never
+`agora.evals.router_settings.make_router`, chosen with ``dev=True``: a dev split carved from
+train, see `make_split`). On the ``domains`` suite the routing set's two-domain tasks (never
 trained on) also measure whether dynamic K takes both of their experts (`SeedScore.covers`).
 
 Example:

@@ -65,7 +65,7 @@ __all__ = [
     "default_router",
 ]
 
-#: Dynamic K's cumulative-probability threshold and cap, as in `agora.evals.routing`.
+#: Dynamic K's cumulative-probability threshold and cap, as in `agora.evals.router_settings`.
 DYNAMIC_P = 0.7
 K_MAX = 4
 #: The baselines abstain below the fit of this share of in-family train examples.
@@ -152,7 +152,7 @@ RouterFactory = Callable[[Embedder, int], RouterLike]
 
 
 def default_router(embedder: Embedder, seed: int) -> RouterLike:
-    """The `agora.agents.Router` with `agora.evals.routing`'s settings (dynamic p = 0.7, K <= 4)."""
+    """`agora.evals.router_settings.make_router`'s `Router` (dynamic p = 0.7, K <= 4)."""
     return make_router(embedder, {}, seed=seed)
 
 
