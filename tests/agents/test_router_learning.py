@@ -301,3 +301,24 @@ def test_a_learned_min_fit_outside_the_cosine_range_is_clamped(
     router.register("geo", "capitals rivers countries")
     router.record(router.route("rivers"), "geo", True, task="rivers")  # no ConfigError
     assert router.min_fit == 1.0
+
+
+def test_min_fit_is_learned_from_the_best_fit_the_abstain_check_compares() -> None:
+    # "near" fits the task best (cosine 0.8) but the one that solves it is "far" (0.6),
+    # as when a task is forwarded on to the expert that solves it.
+    table = {"near": [0.8, 0.6, 0], "far": [0.6, 0, 0.8], "task": [1, 0, 0]}
+    router = Router(
+        TableEmbedder(table),  # type: ignore[arg-type]
+        drift=0.0,
+        calibrate_every=1,
+        abstain_quantile=0.05,
+        min_fit=0.1,
+    )
+    router.register("near", "near")
+    router.register("far", "far")
+    route = router.route("task")
+    assert dict(route.fit) == {"near": 0.8, "far": 0.6}
+    router.record(route, "far", True, task="task")
+    # The abstain check compares the route's best fit (0.8) with min_fit: learned from that,
+    # not from the solver's own fit (0.6), which would abstain less than the quantile says.
+    assert router.min_fit == pytest.approx(0.8, abs=1e-4)

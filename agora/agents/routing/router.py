@@ -24,8 +24,9 @@ vector, the first pass already scores the full fit.
 
 With ``calibrate`` on, `Router.record` keeps its outcomes and refits the softmax temperature
 to them (the recorded agent's probability against its success), and the abstain threshold
-``min_fit`` to the fit that ``abstain_quantile`` of successes fall under; `Route.abstain`
-then says no expert fits.
+``min_fit`` to the best fit that ``abstain_quantile`` of the routes whose pick succeeded fall
+under (the best fit is what the abstain check compares); `Route.abstain` then says no
+expert fits.
 Modes: ``top1``, ``topk`` (fixed K) and ``dynamic`` (Harder Tasks Need More Experts: take
 experts in order until their cumulative probability reaches ``p``, at most ``k_max``). With
 ``dynamic_rule="decompose"``, dynamic mode instead takes the best-ranked expert plus every
@@ -116,8 +117,10 @@ class Router:
         calibrate: refit ``temperature`` (and ``min_fit``) to recorded outcomes, every
             ``calibrate_every`` of them once that many exist.
         calibrate_every: outcomes between refits.
-        abstain_quantile: ``min_fit`` becomes the fit this share of recorded successes fall
-            under (0 keeps ``min_fit`` as given).
+        abstain_quantile: ``min_fit`` becomes the best fit (a route's highest, each task
+            left out of the memories that hold it) this share of recorded successes fall
+            under: about this share of tasks some expert can solve are then wrongly
+            abstained on (0 keeps ``min_fit`` as given).
         lexical_weight: how much lexical evidence adds to a shortlisted agent's score: BM25
             of the task's words against the agent's expertise plus the tasks it solved,
             scaled into [0, 1) (0 turns it off; a task given as a vector gets none).
@@ -639,7 +642,8 @@ class Router:
         lexical = self._lexical(text, names, left_out=text)
         scores = self._scores(names, fits, topic, sample=False)  # lexical evidence apart
         index = names.index(agent)
-        if self._calibrator.add(scores, index, score, float(fits[index]), lexical):
+        # The abstain check compares a route's best fit with min_fit: learn it from the same.
+        if self._calibrator.add(scores, index, score, float(fits.max()), lexical):
             if self.learn_lexical:
                 self.temperature, self.lexical_weight = self._calibrator.weights()
             else:
