@@ -443,3 +443,19 @@ def test_rows_carry_the_ece_floor() -> None:
         assert row.ece_floor is not None and 0.0 <= row.ece_floor.mean <= 1.0
         assert row.seeds[0].ece_floor == row.ece_floor.mean
     assert any(row.ece_floor.mean > 0 for row in report.rows if row.ece_floor is not None)
+
+
+def test_rows_carry_the_ece_of_every_seed_pooled() -> None:
+    report = run("domains", embedder="hash", seeds=[0, 1], learn_rounds=0)
+    for row in report.rows:
+        assert row.ece_pooled is not None and row.ece_pooled_floor is not None
+        # The reliability bins pool the same (confidence, right) pairs: their weighted gaps
+        # are the pooled ECE.
+        n = sum(b.count for b in row.reliability)
+        gaps = sum(b.count * abs(b.accuracy - b.confidence) for b in row.reliability) / n
+        assert row.ece_pooled == pytest.approx(gaps)
+        assert n == row.n_test
+    # Two seeds' examples pooled: sampling adds less than to each seed's own ECE.
+    floors = [(r.ece_pooled_floor, r.ece_floor) for r in report.rows]
+    assert all(p is not None and f is not None and p < f.mean for p, f in floors if f and f.mean)
+    assert '"ece_pooled": ' in json.dumps(report.to_dict())

@@ -21,6 +21,7 @@ COLUMNS = (
     "mean K",
     "ECE",
     "ECE floor",
+    "ECE pooled (floor)",
     "abstains, no expert",
     "abstains, in family",
 )
@@ -31,6 +32,12 @@ COVERS = "dynamic K covers both (2-domain)"
 def _pct(value: Interval) -> str:
     half = (value.high - value.low) / 2
     return f"{100 * value.mean:.1f} ± {100 * half:.1f}"
+
+
+def _pooled(ece: float | None, floor: float | None) -> str:
+    if ece is None:
+        return "-"
+    return f"{ece:.3f}" + ("" if floor is None else f" ({floor:.3f})")
 
 
 def table(report: Report) -> Table:
@@ -57,6 +64,7 @@ def table(report: Report) -> Table:
             f"{row.mean_k.mean:.2f} ± {half_k:.2f}",
             f"{row.ece.mean:.3f} ± {(row.ece.high - row.ece.low) / 2:.3f}",
             "-" if row.ece_floor is None else f"{row.ece_floor.mean:.3f}",
+            _pooled(row.ece_pooled, row.ece_pooled_floor),
             _pct(row.abstain),
             _pct(row.false_abstain),
             *([_pct(row.covers) if row.covers is not None else "-"] if pairs else []),

@@ -186,6 +186,12 @@ class Row:
     """`SeedScore.covers` over seeds (None when the suite has no two-family texts)."""
     ece_floor: Interval | None = None
     """`SeedScore.ece_floor` over seeds."""
+    ece_pooled: float | None = None
+    """ECE over every seed's test examples together (as `reliability` pools them): on
+    ``n_test`` examples sampling adds far less than on one seed's."""
+    ece_pooled_floor: float | None = None
+    """`metrics.ece_floor` of the pooled confidences: what sampling alone puts into
+    `ece_pooled`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -337,6 +343,8 @@ def _row(method: str, kind: str, seeds: list[SeedScore], pairs: list[Any]) -> Ro
         if (covered := [s.covers for s in seeds if s.covers is not None])
         else None,
         ece_floor=_interval([s.ece_floor for s in seeds]),
+        ece_pooled=metrics.ece(confidences, [r for _, r in pairs]) if pairs else None,
+        ece_pooled_floor=metrics.ece_floor(confidences) if pairs else None,
     )
 
 
