@@ -11,7 +11,6 @@ index contents) as it was.
 
 from __future__ import annotations
 
-import copy
 import functools
 import math
 from collections.abc import Callable
@@ -309,11 +308,10 @@ def router_state(router: Router) -> Any:
     return (
         router.names,
         {n: router.expertise(n) for n in router.names},
-        copy.deepcopy(router._beta),
+        router._reliability.snapshot(),
         dict(router._load),
-        list(router._topic_counts),
+        router._topics.snapshot(),
         router._profiles[:rows].tobytes(),
-        router._topics[: len(router._topic_counts)].tobytes(),
     )
 
 

@@ -118,11 +118,11 @@ def test_routing_changes_no_state() -> None:
     router = make_router()
     router.route("foo")
     router.route("bar baz", explore=True)
-    assert router._topic_counts == []
+    assert len(router._topics) == 0
     route = router.route("capitals")
     router.record(route, "geo", 1.0, task="capitals")
     router.record(route, "chem", 0.0, task="capitals")  # same task: the same topic
-    assert len(router._topic_counts) == 1 and router.topic_of("capitals") == 0
+    assert len(router._topics) == 1 and router.topic_of("capitals") == 0
 
 
 def test_exploration_is_seeded() -> None:

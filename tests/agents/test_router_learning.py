@@ -175,7 +175,7 @@ def test_teach_folds_examples_into_memory_without_touching_reliability() -> None
     assert after.primary == "crafts"
     assert after.probability("crafts") > before.probability("crafts")
     assert router.reliability("crafts", after.topic) == 0.5  # no outcome was recorded
-    assert len(router._topic_counts) == 0  # and no topic opened
+    assert len(router._topics) == 0  # and no topic opened
     router.teach("crafts", [])  # nothing to learn: no change
     assert router.route(task).ranked == after.ranked
 

@@ -115,3 +115,27 @@ def test_add_checks_shapes() -> None:
         VectorIndex(4).add(["a", "b"], unit_rows(1, 4))
     with pytest.raises(UserError, match="dim"):
         VectorIndex(0)
+
+
+@pytest.mark.parametrize("quantization", ["float32", "float16", "int8"])
+def test_vectors_whose_dot_products_would_overflow_are_refused(quantization: str) -> None:
+    # Found by the property test: 1.3e19 is finite in float32 but its square is not.
+    index = VectorIndex(2, train_at=0, quantization=quantization)  # type: ignore[arg-type]
+    index.add(["x"], [[1.0, 0.0]])
+    huge = 13_043_817_052_341_535_745.0
+    with pytest.raises(UserError, match="above 1e.12.*normalize them first"):
+        index.add(["a"], [[huge, huge]])
+    assert len(index) == 1  # nothing was added
+    with pytest.raises(UserError, match="query holds a value of magnitude 1.3e.19"):
+        index.search([huge, huge], k=1)
+    [(name, score)] = index.search([1e11, 0.0], k=1)  # large but safe: scored
+    assert name == "x" and score == pytest.approx(1e11, rel=1e-6)
+
+
+def test_float16_storage_refuses_values_it_cannot_hold() -> None:
+    index = VectorIndex(2, train_at=0, quantization="float16")
+    with pytest.raises(UserError, match="above float16's 65504.*quantization='float32'"):
+        index.add(["a"], [[1e5, 0.0]])
+    assert len(index) == 0
+    index.add(["a"], [[6e4, 0.0]])  # within float16's range
+    assert index.search([1.0, 0.0], k=1)[0][0] == "a"

@@ -67,6 +67,7 @@ from agora.agents.routing._index import shortlist as shortlist_of
 from agora.agents.routing._learn import Calibrator, Centroid
 from agora.agents.routing._lexical import Lexicon, words
 from agora.agents.routing._mix import decomposed
+from agora.agents.routing._topics import Reliability, Topics
 from agora.agents.routing.route import Route, RouteMode
 from agora.embeddings.cached import CachedEmbedder
 from agora.errors import ConfigError, UserError
@@ -271,10 +272,9 @@ class Router:
         self._sum = np.zeros(dim, dtype=np.float64)  # of the scored vectors: their mean centres
         self._memory: dict[str, Centroid] = {}
         self._misses: dict[str, Centroid] = {}  # tasks it failed, when `repel` > 0
-        self._beta: dict[tuple[str, int], list[float]] = {}
+        self._reliability = Reliability()
         self._load: dict[str, int] = {}
-        self._topics: _Vec = np.zeros((8, dim), dtype=np.float32)
-        self._topic_counts: list[int] = []
+        self._topics = Topics(dim)
         self._row_sets: RowSets = OrderedDict()
         self._coarse = CoarseIndex()  # the first pass from COARSE_FROM agents on
         self._built = True  # from here on `__setattr__` treats settings as changes
@@ -518,7 +518,7 @@ class Router:
         self, names: Sequence[str], fits: npt.NDArray[np.float64], topic: int, sample: bool
     ) -> npt.NDArray[np.float64]:
         """Fit plus reliability, less load, for each of `names`."""
-        ab = np.array([self._beta.get((name, topic), (1.0, 1.0)) for name in names])
+        ab = self._reliability.counts(names, topic)
         mean = ab[:, 0] / ab.sum(axis=1)
         reliability = self._rng.beta(ab[:, 0], ab[:, 1]) if sample else mean
         load = np.array([self._load.get(name, 0) for name in names], dtype=np.float64)
@@ -541,19 +541,8 @@ class Router:
         return len(probs)
 
     def _topic(self, query: _Vec, *, create: bool) -> int:
-        count = len(self._topic_counts)
-        if count:
-            sims = self._topics[:count] @ query
-            best = int(np.argmax(sims))
-            if sims[best] >= self.topic_threshold or count >= self.max_topics:
-                return best
-        if not create:
-            return -1
-        if count == len(self._topics):
-            self._topics = grow(self._topics)
-        self._topics[count] = query
-        self._topic_counts.append(0)
-        return count
+        limit = self.max_topics
+        return self._topics.find(query, threshold=self.topic_threshold, limit=limit, create=create)
 
     # -- learning ---------------------------------------------------------------------
 
@@ -580,21 +569,16 @@ class Router:
         score = args.check_record(route, agent, success, task)
         query = None if task is None else self.embed(task)
         topic = route.topic
-        if topic >= len(self._topic_counts):  # made by another router (e.g. from a journal)
+        if topic >= len(self._topics):  # made by another router (e.g. from a journal)
             topic = -1
         if topic < 0 and query is not None:
             topic = self._topic(query, create=True)
         if query is not None and agent in self._rows:
             self._observe(route, agent, score, (query, task or ""), topic)
-        counts = self._beta.setdefault((agent, topic), [1.0, 1.0])
-        counts[0] += score
-        counts[1] += 1.0 - score
+        self._reliability.update(agent, topic, score)
         if query is None or agent not in self._rows:
             return
-        self._topic_counts[topic] += 1
-        centroid = self._topics[topic]
-        n = self._topic_counts[topic]
-        self._topics[topic] = unit(centroid + (query - centroid) / (n + 1))
+        self._topics.join(topic, query)
         row = self._rows[agent]
         if score < 0.5:
             if self.repel > 0:
@@ -663,5 +647,4 @@ class Router:
         """The posterior mean reliability of `agent` on `topic` (0.5 before any outcome)."""
         args.check_agent(agent)
         args.check_topic(topic)
-        alpha, beta = self._beta.get((agent, topic), (1.0, 1.0))
-        return alpha / (alpha + beta)
+        return self._reliability.mean(agent, topic)

@@ -47,6 +47,10 @@ Quantization = Literal["int8", "float16", "float32"]
 _QUANTIZATIONS = ("int8", "float16", "float32")
 _F32 = npt.NDArray[np.float32]
 _CHUNK = 32_768  # rows decoded at a time
+#: Largest magnitude a stored or query component may have: two vectors of `MAX_DIM` such
+#: components have a dot product well inside float32's range (unit vectors are far below).
+MAX_VALUE = 1e12
+_FLOAT16_MAX = float(np.finfo(np.float16).max)
 
 
 class VectorIndex:
@@ -109,6 +113,11 @@ class VectorIndex:
         rows = self._rows(vectors, "vectors", (-1, self.dim))
         if len(rows) != len(ids):
             raise UserError(f"add() got {len(ids)} ids for {len(rows)} vectors; pass one each")
+        if self.quantization == "float16" and rows.size and np.abs(rows).max() > _FLOAT16_MAX:
+            raise UserError(
+                f"vectors hold a value of magnitude {float(np.abs(rows).max()):.3g}, above "
+                f"float16's {_FLOAT16_MAX:g}; pass unit vectors or use quantization='float32'"
+            )
         start, end = len(self._ids), len(self._ids) + len(rows)
         self._reserve(end)
         self._codes[start:end], self._scale[start:end] = self._encode(rows)
@@ -236,6 +245,12 @@ class VectorIndex:
             ) from None
         if not np.isfinite(rows).all():
             raise UserError(f"{name} holds NaN or infinity; pass finite unit vectors")
+        if rows.size and float(np.abs(rows).max()) > MAX_VALUE:
+            raise UserError(
+                f"{name} holds a value of magnitude {float(np.abs(rows).max()):.3g}, above "
+                f"{MAX_VALUE:g}: its dot products could overflow float32; pass unit vectors "
+                "(normalize them first)"
+            )
         return rows
 
     def _reserve(self, size: int) -> None:
