@@ -20,6 +20,9 @@ import re
 from collections.abc import Collection, Iterable
 from typing import Any, NoReturn, TypeGuard
 
+import numpy as np
+import numpy.typing as npt
+
 from agora.errors import AgoraError, ConfigError, InvalidRecordError, ProtocolError
 
 __all__ = [
@@ -33,6 +36,7 @@ __all__ = [
     "check_texts",
     "encodable",
     "fail",
+    "finite_vector",
     "is_int",
     "is_name",
     "is_number",
@@ -268,3 +272,22 @@ def check_choice(
     """Raise `error` unless `value` is one of `choices` (compared as strings, never hashed)."""
     if not (isinstance(value, str) and value in choices):
         fail(error, f"{name} must be one of {tuple(choices)}, got {shown(value)}", name)
+
+
+def finite_vector(value: object, dim: int) -> npt.NDArray[np.float32] | None:
+    """`value` as a float32 vector of length `dim`, or None unless it is one, finite.
+
+    Example:
+        >>> finite_vector([1, 0], 2)
+        array([1., 0.], dtype=float32)
+        >>> finite_vector([1, float("nan")], 2) is None, finite_vector([1], 2) is None
+        (True, True)
+    """
+    try:
+        with np.errstate(over="ignore"):  # a float32 overflow is an inf, refused below
+            vector = np.asarray(value, dtype=np.float32)
+    except (TypeError, ValueError):
+        return None
+    if vector.shape != (dim,) or not np.isfinite(vector).all():
+        return None
+    return vector

@@ -12,7 +12,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from agora._checks import check_choice, check_int, check_number, check_text, is_number, shown
+from agora._checks import (
+    check_choice,
+    check_int,
+    check_number,
+    check_text,
+    finite_vector,
+    is_number,
+    shown,
+)
 from agora.embeddings.base import MAX_DIM
 from agora.errors import AgoraError, ConfigError, UserError
 
@@ -85,11 +93,7 @@ def check_weights(weights: object) -> dict[str, float]:
 
 def check_vector(value: object, dim: int, name: str) -> npt.NDArray[np.float32]:
     """`value` as a finite float32 vector of length `dim`, or a `UserError` naming `name`."""
-    try:
-        with np.errstate(over="ignore"):  # a float32 overflow is an inf, refused below
-            vector = np.asarray(value, dtype=np.float32)
-    except (TypeError, ValueError):
-        vector = None
-    if vector is None or vector.shape != (dim,) or not np.isfinite(vector).all():
+    vector = finite_vector(value, dim)
+    if vector is None:
         raise UserError(f"{name} must be a finite vector of {dim} floats, got {shown(value)}")
     return vector

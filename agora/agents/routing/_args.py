@@ -22,6 +22,7 @@ from agora._checks import (
     check_number,
     check_text,
     check_texts,
+    finite_vector,
     shown,
 )
 from agora.embeddings.base import MAX_DIM
@@ -104,21 +105,18 @@ def check_setting(name: str, value: object, *, built: bool = False) -> object:
 def check_options(
     embedder: Embedder | None,
     *,
-    settings: dict[str, object],
     counts: tuple[tuple[str, object], ...],
     flags: tuple[tuple[str, object], ...],
     seed: object,
 ) -> Embedder:
-    """The options of `Router`'s constructor; returns the embedder (the default when None).
+    """The constructor options `Router` keeps no attribute for; returns the embedder.
 
-    `settings` are the ones the router keeps (`SETTINGS`); `counts` and `flags` the others.
-    Everything is checked before the default embedder is loaded.
+    The `SETTINGS` are checked as they are assigned; the default embedder (when None) is
+    loaded last.
 
     Raises:
         ConfigError: an option is of the wrong type or out of range; the message names it.
     """
-    for name, value in settings.items():
-        check_setting(name, value)
     for name, value in counts:
         if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
             raise ConfigError(f"Router {name} must be an int >= 1, got {value!r}")
@@ -187,12 +185,8 @@ def query_vector(task: object, dim: int) -> npt.NDArray[np.float32] | None:
     if isinstance(task, str):
         check_text(task, "task", error=UserError)
         return None
-    try:
-        with np.errstate(over="ignore"):  # a float32 overflow is an inf, refused below
-            vector = np.asarray(task, dtype=np.float32)
-    except (TypeError, ValueError):
-        vector = None
-    if vector is None or vector.shape != (dim,) or not np.isfinite(vector).all():
+    vector = finite_vector(task, dim)
+    if vector is None:
         raise UserError(
             f"task must be text or a finite vector of {dim} floats (the embedder's dim), got "
             f"{shown(task)}"

@@ -197,69 +197,44 @@ class Router:
         dynamic_rule: DynamicRule = "cumulative",
         min_share: float = 0.2,
     ) -> None:
-        settings: dict[str, object] = {
-            "mode": mode,
-            "dynamic_rule": dynamic_rule,
-            "k": k,
-            "k_max": k_max,
-            "memory_size": memory_size,
-            "shortlist": shortlist,
-            "max_topics": max_topics,
-            "p": p,
-            "temperature": temperature,
-            "reliability_weight": reliability_weight,
-            "load_weight": load_weight,
-            "drift": drift,
-            "topic_threshold": topic_threshold,
-            "min_fit": min_fit,
-            "prior": prior,
-            "repel": repel,
-            "abstain_quantile": abstain_quantile,
-            "lexical_weight": lexical_weight,
-            "min_share": min_share,
-            "explore": explore,
-            "normalize": normalize,
-            "lexical_relative": lexical_relative,
-            "learn_lexical": learn_lexical,
-        }
+        # The settings first: `__setattr__` checks each (before the default embedder loads).
+        self.mode: RouteMode = mode
+        self.dynamic_rule: DynamicRule = dynamic_rule
+        self.k, self.p, self.k_max = k, p, k_max
+        self.temperature = temperature
+        self.reliability_weight = reliability_weight
+        self.load_weight = load_weight
+        self.drift = drift
+        self.memory_size = memory_size
+        self.shortlist = shortlist
+        self.topic_threshold = topic_threshold
+        self.max_topics = max_topics
+        self.explore = explore
+        self.min_fit = min_fit
+        self.prior = prior
+        self.repel = repel
+        self.abstain_quantile = abstain_quantile
+        self.normalize = normalize
+        self.lexical_weight = lexical_weight
+        self.lexical_relative = lexical_relative
+        self.min_share = min_share
+        self.learn_lexical = learn_lexical
+        if learn_lexical and calibrate is False:
+            raise ConfigError(
+                "Router learn_lexical=True needs calibrate=True (the weight is refit from "
+                "recorded outcomes); pass calibrate=True or leave learn_lexical off"
+            )
         embedder = args.check_options(
             embedder,
-            settings=settings,
             counts=(("calibrate_every", calibrate_every),),
             flags=(("calibrate", calibrate),),
             seed=seed,
         )
         self.embedder = embedder
         self._texts = embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder)
-        self.mode: RouteMode = mode
-        self.k, self.p, self.k_max = k, float(p), k_max
-        self.temperature = float(temperature)
-        self.reliability_weight = float(reliability_weight)
-        self.load_weight = float(load_weight)
-        self.drift = float(drift)
-        self.memory_size = memory_size
-        self.shortlist = shortlist
-        self.topic_threshold = float(topic_threshold)
-        self.max_topics = max_topics
-        self.explore = explore
-        self.min_fit = float(min_fit)
-        self.prior = float(prior)
-        self.repel = float(repel)
-        self.abstain_quantile = float(abstain_quantile)
-        self.normalize = normalize
-        self.lexical_weight = float(lexical_weight)
-        self.lexical_relative = lexical_relative
-        if learn_lexical and not calibrate:
-            raise ConfigError(
-                "Router learn_lexical=True needs calibrate=True (the weight is refit from "
-                "recorded outcomes); pass calibrate=True or leave learn_lexical off"
-            )
-        self.learn_lexical = learn_lexical
-        self.dynamic_rule: DynamicRule = dynamic_rule
-        self.min_share = float(min_share)
-        self._lexicon = Lexicon(limit=memory_size)
+        self._lexicon = Lexicon(limit=self.memory_size)
         self._calibrator = (
-            Calibrator(512, shortlist + 1, every=calibrate_every) if calibrate else None
+            Calibrator(512, self.shortlist + 1, every=calibrate_every) if calibrate else None
         )
         self._rng = np.random.default_rng(seed)
         dim = int(embedder.dim)

@@ -325,6 +325,7 @@ def _interval(values: Sequence[float]) -> Interval:
 
 def _row(method: str, kind: str, seeds: list[SeedScore], pairs: list[Any]) -> Row:
     confidences = [min(1.0, max(0.0, c)) for c, _ in pairs]
+    right = [r for _, r in pairs]
     return Row(
         method=method,
         kind=kind,
@@ -337,13 +338,13 @@ def _row(method: str, kind: str, seeds: list[SeedScore], pairs: list[Any]) -> Ro
         false_abstain=_interval([s.false_abstain for s in seeds]),
         n_test=sum(s.test for s in seeds),
         n_unseen=sum(s.unseen for s in seeds),
-        reliability=metrics.reliability(confidences, [r for _, r in pairs]),
+        reliability=metrics.reliability(confidences, right),
         seeds=seeds,
         covers=_interval(covered)
         if (covered := [s.covers for s in seeds if s.covers is not None])
         else None,
         ece_floor=_interval([s.ece_floor for s in seeds]),
-        ece_pooled=metrics.ece(confidences, [r for _, r in pairs]) if pairs else None,
+        ece_pooled=metrics.ece(confidences, right) if pairs else None,
         ece_pooled_floor=metrics.ece_floor(confidences) if pairs else None,
     )
 

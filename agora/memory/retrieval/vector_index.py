@@ -110,14 +110,10 @@ class VectorIndex:
             1
         """
         ids = check_texts(ids, "ids", error=UserError)
-        rows = self._rows(vectors, "vectors", (-1, self.dim))
+        limit = _FLOAT16_MAX if self.quantization == "float16" else MAX_VALUE
+        rows = self._rows(vectors, "vectors", (-1, self.dim), limit=limit)
         if len(rows) != len(ids):
             raise UserError(f"add() got {len(ids)} ids for {len(rows)} vectors; pass one each")
-        if self.quantization == "float16" and rows.size and np.abs(rows).max() > _FLOAT16_MAX:
-            raise UserError(
-                f"vectors hold a value of magnitude {float(np.abs(rows).max()):.3g}, above "
-                f"float16's {_FLOAT16_MAX:g}; pass unit vectors or use quantization='float32'"
-            )
         start, end = len(self._ids), len(self._ids) + len(rows)
         self._reserve(end)
         self._codes[start:end], self._scale[start:end] = self._encode(rows)
@@ -234,8 +230,13 @@ class VectorIndex:
                 index._centroids, index._trained_size = data["centroids"], trained
         return index
 
-    def _rows(self, values: npt.ArrayLike, name: str, shape: tuple[int, ...]) -> _F32:
-        """`values` as finite float32 rows of `shape`, or a `UserError` naming `name`."""
+    def _rows(
+        self, values: npt.ArrayLike, name: str, shape: tuple[int, ...], limit: float = MAX_VALUE
+    ) -> _F32:
+        """`values` as finite float32 rows of `shape`, or a `UserError` naming `name`.
+
+        No magnitude may exceed `MAX_VALUE`, nor `limit` (float16 storage's largest value).
+        """
         try:
             with np.errstate(over="ignore"):  # a float32 overflow is an inf, refused below
                 rows = np.asarray(values, dtype=np.float32).reshape(shape)
@@ -245,11 +246,16 @@ class VectorIndex:
             ) from None
         if not np.isfinite(rows).all():
             raise UserError(f"{name} holds NaN or infinity; pass finite unit vectors")
-        if rows.size and float(np.abs(rows).max()) > MAX_VALUE:
+        peak = float(np.abs(rows).max()) if rows.size else 0.0
+        if peak > MAX_VALUE:
             raise UserError(
-                f"{name} holds a value of magnitude {float(np.abs(rows).max()):.3g}, above "
-                f"{MAX_VALUE:g}: its dot products could overflow float32; pass unit vectors "
-                "(normalize them first)"
+                f"{name} holds a value of magnitude {peak:.3g}, above {MAX_VALUE:g}: its dot "
+                "products could overflow float32; pass unit vectors (normalize them first)"
+            )
+        if peak > limit:  # float16 storage
+            raise UserError(
+                f"{name} hold a value of magnitude {peak:.3g}, above float16's {limit:g}; pass "
+                "unit vectors or use quantization='float32'"
             )
         return rows
 
